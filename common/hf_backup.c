@@ -1,0 +1,1 @@
+/* hf_backup: placeholder until the probe is written. */

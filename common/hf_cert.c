@@ -1,0 +1,1 @@
+/* hf_cert: placeholder until the probe is written. */

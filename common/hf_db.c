@@ -1,0 +1,1 @@
+/* hf_db: placeholder until the probe is written. */

@@ -1,0 +1,1 @@
+/* hf_http: placeholder until the probe is written. */

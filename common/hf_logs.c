@@ -1,0 +1,1 @@
+/* hf_logs: placeholder until the probe is written. */

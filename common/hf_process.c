@@ -1,0 +1,1 @@
+/* hf_process: placeholder until the probe is written. */

@@ -1,0 +1,1 @@
+/* hf_prom: placeholder until the probe is written. */

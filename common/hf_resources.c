@@ -1,0 +1,1 @@
+/* hf_resources: placeholder until the probe is written. */

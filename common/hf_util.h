@@ -1,0 +1,58 @@
+/* hf_util: small helpers shared by every probe (strings, paths, clocks, errors).
+ * Nothing here keeps state; every function is thread-safe. */
+#ifndef HF_UTIL_H
+#define HF_UTIL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#define HF_ERR_MAX 256          /* size of every result's error string */
+#define HF_PATH_MAX 4096
+
+#define HF_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#define HF_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Copy src into dst (size n), always NUL-terminated when n > 0.
+ * Returns strlen(src); a result >= n means truncation. */
+size_t hf_strlcpy(char *dst, const char *src, size_t n);
+
+/* snprintf into an error buffer (size n); never fails, truncates. */
+void hf_err_set(char *err, size_t n, const char *fmt, ...) HF_PRINTF(3, 4);
+
+/* Join the deployment root and an absolute default path:
+ * root NULL, "" or "/" -> path unchanged; else root + path with one '/'.
+ * Returns 0, or -ENAMETOOLONG when out (size n) is too small. */
+int hf_path_join(char *out, size_t n, const char *root, const char *path);
+
+/* Clocks in seconds: monotonic (durations) and real (wall, UTC epoch). */
+double hf_mono_now(void);
+double hf_real_now(void);
+
+/* Growable string buffer. Zero-initialise ({0}); hf_buf_free releases it.
+ * The buffer owns its memory; .s is always NUL-terminated once non-empty. */
+typedef struct hf_buf {
+    char *s;
+    size_t len;
+    size_t cap;
+    bool oom;                   /* set when an append failed for lack of memory */
+} hf_buf;
+
+void hf_buf_printf(hf_buf *b, const char *fmt, ...) HF_PRINTF(2, 3);
+void hf_buf_vprintf(hf_buf *b, const char *fmt, va_list ap) HF_PRINTF(2, 0);
+void hf_buf_append(hf_buf *b, const char *data, size_t len);
+const char *hf_buf_str(const hf_buf *b);   /* "" when empty */
+void hf_buf_reset(hf_buf *b);              /* keep memory, length 0 */
+void hf_buf_free(hf_buf *b);               /* accepts NULL */
+
+/* Read a whole small file (at most max bytes) into a NUL-terminated malloc'd
+ * buffer owned by the caller. Returns length, or negative errno
+ * (-EFBIG when larger than max). */
+long hf_file_read(const char *path, size_t max, char **out);
+
+/* Strict number parsing: the whole string must be consumed, no NaN/Inf.
+ * Return 0 or -EINVAL / -ERANGE. */
+int hf_parse_double(const char *s, double *out);
+int hf_parse_long(const char *s, long *out);
+
+#endif
