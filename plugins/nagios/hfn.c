@@ -25,6 +25,7 @@ void hfn_init(hfn *p, const char *mode)
     p->start = hf_mono_now();
     p->root = "";
     p->label_prefix = "";
+    p->text_prefix = "";
 }
 
 void hfn_free(hfn *p)
@@ -45,6 +46,7 @@ void hfn_add(hfn *p, hf_state st, const char *fmt, ...)
     hf_buf b = {0};
     va_list ap;
 
+    hf_buf_printf(&b, "%s", p->text_prefix ? p->text_prefix : "");
     va_start(ap, fmt);
     hf_buf_vprintf(&b, fmt, ap);
     va_end(ap);
@@ -168,6 +170,12 @@ int hfn_state_path(const hfn *p, char *out, size_t n, const char *file)
     return 0;
 }
 
+/* "check_helixflow_<name>", or "check_helixflow" for the aggregate (name ""). */
+static void hfn_print_prog(const hfn_mode *m)
+{
+    printf("check_helixflow%s%s", m && m->name[0] ? "_" : "", m ? m->name : "");
+}
+
 int hfn_bad_usage(hfn *p, const char *fmt, ...)
 {
     va_list ap;
@@ -175,11 +183,22 @@ int hfn_bad_usage(hfn *p, const char *fmt, ...)
     if (p->bad_usage)
         return -1;
     p->bad_usage = true;
+    if (p->usage_as_finding) {
+        hf_buf b = {0};
+        va_start(ap, fmt);
+        hf_buf_vprintf(&b, fmt, ap);
+        va_end(ap);
+        hfn_add(p, HF_UNKNOWN, "%s", hf_buf_str(&b));
+        hf_buf_free(&b);
+        return -1;
+    }
     printf("HELIXFLOW %s UNKNOWN: ", p->mode);
     va_start(ap, fmt);
     vprintf(fmt, ap);
     va_end(ap);
-    printf("\nUsage: check_helixflow_%s %s\n", p->m ? p->m->name : "", p->m ? p->m->usage : "");
+    printf("\nUsage: ");
+    hfn_print_prog(p->m);
+    printf(" %s\n", p->m ? p->m->usage : "");
     return -1;
 }
 
@@ -201,8 +220,10 @@ int hfn_double_arg(hfn *p, const char *opt, const char *arg, double min, double 
 
 static void hfn_print_help(const hfn_mode *m)
 {
-    printf("check_helixflow_%s %s (helixflow-monitoring)\n", m->name, HF_VERSION);
-    printf("Usage: check_helixflow_%s %s\n\n", m->name, m->usage);
+    hfn_print_prog(m);
+    printf(" %s (helixflow-monitoring)\nUsage: ", HF_VERSION);
+    hfn_print_prog(m);
+    printf(" %s\n\n", m->usage);
     if (m->help)
         printf("%s\n", m->help);
     printf("Common options:\n"
@@ -239,7 +260,8 @@ static int hfn_common_opt(hfn *p, const hfn_mode *m, int opt, const char *arg)
         hfn_print_help(m);
         return 1;
     case 'V':
-        printf("check_helixflow_%s %s\n", m->name, HF_VERSION);
+        hfn_print_prog(m);
+        printf(" %s\n", HF_VERSION);
         return 1;
     case 'v':
         p->verbose++;
@@ -305,16 +327,24 @@ int hfn_parse(hfn *p, const hfn_mode *m, void *opts, int argc, char **argv)
     return 0;
 }
 
+#define HFN_FIRST_LINE_ITEMS 3   /* check_helixflow: the rest is in the long output */
+
 static void hfn_print_text(const hfn *p, bool worst_only)
 {
-    bool first = true;
+    size_t shown = 0, more = 0;
 
     for (size_t i = 0; i < p->nitems; i++) {
         if (p->items[i].state == HF_OK || (worst_only && p->items[i].state != p->state))
             continue;
-        printf("%s%s", first ? "" : ", ", p->items[i].text);
-        first = false;
+        if (p->aggregate && shown == HFN_FIRST_LINE_ITEMS) {
+            more++;
+            continue;
+        }
+        printf("%s%s", shown ? ", " : "", p->items[i].text);
+        shown++;
     }
+    if (more)
+        printf(" and %zu more", more);
 }
 
 int hfn_finish(hfn *p)

@@ -40,6 +40,8 @@ typedef struct hfn {
     bool aggregate;             /* check_helixflow: every problem gets a long-output line */
     const struct hfn_mode *m;   /* mode being parsed (usage line) */
     bool bad_usage;             /* hfn_bad_usage ran */
+    const char *text_prefix;    /* prepended to finding texts ("" or "db: ") */
+    bool usage_as_finding;      /* check_helixflow: bad usage is an UNKNOWN finding, not printed */
 } hfn;
 
 typedef struct hfn_mode {
