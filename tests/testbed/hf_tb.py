@@ -12,6 +12,7 @@ import json
 import math
 import os
 import random
+import re
 import signal
 import socket
 import sqlite3
@@ -341,9 +342,11 @@ def log_line(kind, svc, ts, rnd):
             "CRITICAL [%s] service down: no healthy workers" % svc,
         ])
     elif kind == "security":
+        # every security line matches both the security class
+        # (security|auth|login) and the error class (via "failed")
         msg = rnd.choice([
             "WARN  [%s] auth login failed for user %s from %s" % (svc, user, ip),
-            "WARN  [%s] security: invalid API key presented from %s" % (svc, ip),
+            "WARN  [%s] security: auth login failed for user %s from %s (invalid API key)" % (svc, user, ip),
             "WARN  [%s] auth login failed for user %s from %s (bad password)" % (svc, user, ip),
         ])
     else:
@@ -351,6 +354,8 @@ def log_line(kind, svc, ts, rnd):
     return "%s %s\n" % (stamp, msg)
 
 
+ERROR_RE = re.compile(r"error|fail|critical", re.I)
+SECURITY_RE = re.compile(r"security|auth|login", re.I)
 MIX = ["info"] * 14 + ["warning"] * 3 + ["error", "critical", "security"]
 
 
@@ -375,8 +380,10 @@ def cmd_genlogs(root):
         lines, counts = gen_lines(n, "mixed", svc, start, 24 * 3600 / n, rnd)
         with open(os.path.join(d, svc + ".log"), "w") as f:
             f.writelines(lines)
-        summary.append("%s lines=%d %s" % (svc, n, " ".join(
-            "%s=%d" % kv for kv in sorted(counts.items()))))
+        err = sum(1 for l in lines if ERROR_RE.search(l))
+        sec = sum(1 for l in lines if SECURITY_RE.search(l))
+        summary.append("%s lines=%d error_class=%d security_class=%d %s" % (
+            svc, n, err, sec, " ".join("%s=%d" % kv for kv in sorted(counts.items()))))
     write_atomic(os.path.join(root, "run", "logs.summary"),
                  "\n".join(summary) + "\n")
 
