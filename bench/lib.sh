@@ -17,8 +17,8 @@ measure() {
   # one shell runs the loop so its own start-up is paid once
   "$BENCH_TIME" -f '%U %S %e %M' -o "$out" bash -c '
     n=$1; shift
-    for ((i = 0; i < n; i++)); do "$@" >/dev/null 2>&1 </dev/null; done' bench "$repeat" "$@"
-  read -r u s e m <"$out"
+    for ((i = 0; i < n; i++)); do "$@" >/dev/null 2>&1 </dev/null; done; exit 0' bench "$repeat" "$@"
+  read -r u s e m < <(tail -n 1 "$out")
   rm -f "$out"
   printf -v "${var}_cpu" '%s' "$(echo "$u + $s" | bc -l)"
   printf -v "${var}_wall" '%s' "$e"

@@ -1,0 +1,41 @@
+#!/bin/bash
+# bench_deployment.sh: check_helixflow (a whole standard deployment) against
+# the operations guide's monitoring_dashboard.sh, both pointed at the same
+# test bed. CPU is user+sys of every process involved, so network waits are
+# excluded by construction; wall and peak RSS are shown too.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+src=$(cd "$here/.." && pwd)
+. "$here/lib.sh"
+build=${HF_BUILD_DIR:-$src/build}
+guide=${HF_GUIDE:-$src/../shared/seed/helixflow-operations-guide.md}
+repeat=${BENCH_REPEAT:-20}
+
+tb=$(mktemp -d "${TMPDIR:-/tmp}/hf-bench-deploy.XXXXXX")
+trap '"$src/tests/testbed/hf-testbed" down "$tb" --purge >/dev/null 2>&1' EXIT
+"$src/tests/testbed/hf-testbed" up "$tb" --rows 100000 --no-writer >/dev/null 2>&1 || {
+  echo "bench_deployment: test bed failed to start" >&2; exit 1; }
+. "$tb/testbed.env"
+
+# The guide's dashboard, extracted verbatim, paths pointed at the test bed.
+dash=$tb/monitoring_dashboard.sh
+awk '/cat > \/opt\/helixflow\/scripts\/monitoring_dashboard.sh/{f=1; next} f && /^EOF$/{exit} f' \
+  "$guide" >"$dash"
+[ -s "$dash" ] || { echo "bench_deployment: dashboard script not found in $guide" >&2; exit 1; }
+sed -i -e "s#/opt/helixflow#$HF_ROOT/opt/helixflow#g" -e "s#/var/log/helixflow#$HF_LOG_DIR#g" \
+  -e "s#http://localhost:8443#http://127.0.0.1:$HF_HTTP_PORT#g" "$dash"
+
+check=("$build/plugins/nagios/check_helixflow" --root "$HF_ROOT" --ca "$HF_CA"
+       --health-url "$HF_HEALTH_URL" --models-url "$HF_MODELS_URL" --metrics-url "$HF_METRICS_URL")
+"${check[@]}" >/dev/null 2>&1     # warm: first run builds the incremental state
+echo "check_helixflow first line: $("${check[@]}" 2>&1 | head -1 | cut -c1-150)"
+
+measure dash "$repeat" bash "$dash"
+measure hf "$repeat" "${check[@]}"
+printf 'per run: dashboard %.1f ms CPU, %.1f ms wall, %s KiB; check_helixflow %.1f ms CPU, %.1f ms wall, %s KiB\n' \
+  "$(echo "$dash_cpu * 1000 / $repeat" | bc -l)" "$(echo "$dash_wall * 1000 / $repeat" | bc -l)" "$dash_rss" \
+  "$(echo "$hf_cpu * 1000 / $repeat" | bc -l)" "$(echo "$hf_wall * 1000 / $repeat" | bc -l)" "$hf_rss"
+ratio "check_helixflow vs guide dashboard: CPU" "$dash_cpu" "$hf_cpu" 20
+ratio "check_helixflow vs guide dashboard: wall" "$dash_wall" "$hf_wall"
+ratio "check_helixflow vs guide dashboard: peak RSS" "$dash_rss" "$hf_rss"
+exit $((BENCH_FAILS > 0))
