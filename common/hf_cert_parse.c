@@ -20,7 +20,7 @@
 
 const char *hf_cert_ossl_reason(void)
 {
-    unsigned long e = ERR_peek_last_error();
+    unsigned long e = ERR_peek_error();     /* the first: the root cause */
     const char *r = e ? ERR_reason_error_string(e) : NULL;
 
     ERR_clear_error();
@@ -222,8 +222,8 @@ static void hf_cert_key(X509 *x, hf_cert_info *info)
     char group[64];
     const char *t;
 
-    hf_strlcpy(info->key_type, "unknown", sizeof(info->key_type));
     if (!pk) {
+        hf_strlcpy(info->key_type, "unknown", sizeof(info->key_type));
         ERR_clear_error();
         return;
     }
@@ -237,8 +237,7 @@ static void hf_cert_key(X509 *x, hf_cert_info *info)
     case EVP_PKEY_DSA: t = "DSA"; break;
     default: t = EVP_PKEY_get0_type_name(pk); break;
     }
-    if (t)
-        hf_strlcpy(info->key_type, t, sizeof(info->key_type));
+    hf_strlcpy(info->key_type, t ? t : "unknown", sizeof(info->key_type));
     if (EVP_PKEY_get_base_id(pk) == EVP_PKEY_EC &&
         EVP_PKEY_get_utf8_string_param(pk, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof(group), NULL)) {
         const char *nist = EC_curve_nid2nist(OBJ_txt2nid(group));
