@@ -243,6 +243,16 @@ static int hf_cert_store(const hf_cert_config *cfg, X509_STORE *store, hf_cert_v
                    hf_cert_ossl_reason());
         return -EIO;
     }
+    if (cfg->ca_file && access(cfg->ca_file, R_OK) < 0) {
+        hf_err_set(vr->error, sizeof(vr->error), "cannot open CA file %s: %s", cfg->ca_file,
+                   strerror(errno));
+        return -EIO;
+    }
+    if (cfg->ca_path && access(cfg->ca_path, R_OK | X_OK) < 0) {
+        hf_err_set(vr->error, sizeof(vr->error), "cannot open CA directory %s: %s", cfg->ca_path,
+                   strerror(errno));
+        return -EIO;
+    }
     if (X509_STORE_load_locations(store, cfg->ca_file, cfg->ca_path))
         return 0;
     hf_err_set(vr->error, sizeof(vr->error), "cannot load CA %s %s (%s)",

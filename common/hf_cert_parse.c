@@ -21,7 +21,8 @@
 const char *hf_cert_ossl_reason(void)
 {
     unsigned long e = ERR_peek_error();     /* the first: the root cause */
-    const char *r = e ? ERR_reason_error_string(e) : NULL;
+    const char *r = !e ? NULL : ERR_SYSTEM_ERROR(e) ? strerror(ERR_GET_REASON(e))
+                                                    : ERR_reason_error_string(e);
 
     ERR_clear_error();
     return r ? r : "unknown error";

@@ -236,7 +236,6 @@ static void hfm_cert_one(hfm_cert_ctx *x, size_t idx)
     if (rc < 0) {
         bool cannot_look = rc == -EACCES || rc == -EPERM || rc == -ENOMEM || rc == -EIO;
         hfn_add(x->p, cannot_look ? HF_UNKNOWN : HF_CRITICAL, "%s", r.error);
-        hfn_perf(x->p, name, NAN, "d", &x->warn, &x->crit, NAN, NAN);
         hf_cert_result_free(&r);
         return;
     }
