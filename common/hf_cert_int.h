@@ -19,7 +19,7 @@ bool hf_cert_sig_eq(const hf_cert_sig *a, const hf_cert_sig *b);
 /* A verification outcome and the time window in which it stays valid
  * (the validity of the trust anchors/intermediates outside the file). */
 typedef struct hf_cert_vres {
-    char key[65];                   /* SHA-256 (hex) of what it was verified against */
+    char key[65];                   /* hash (hex) of what it was verified against */
     bool trusted, system;
     int code, depth;
     char error[HF_ERR_MAX];
