@@ -24,7 +24,7 @@ CHECK_HTTP=${CHECK_HTTP:-/usr/lib/nagios/plugins/check_http}
 N=${BENCH_N:-20000}         # in-process probes
 R=${BENCH_REPEAT:-100}      # process runs
 
-tb_up --rows 10 >/dev/null
+tb_up --rows 10 >/dev/null 2>&1
 CERT=$HF_ROOT/opt/helixflow/certs/api-gateway.crt
 ST=$TB_DIR/bench-state
 mkdir -p "$ST"
