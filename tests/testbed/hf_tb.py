@@ -293,12 +293,24 @@ def cmd_serve(root):
     https = TLSServer(("127.0.0.1", 0), api, ctx)
     http = PlainServer(("127.0.0.1", 0), api)
     metrics = PlainServer(("127.0.0.1", 0), make_metrics_handler(root, start))
-    for s in (https, http, metrics):
+    servers = [https, http, metrics]
+    # best effort: the same HTTPS port on ::1 too, for clients that resolve
+    # "localhost" to ::1 first
+    v6 = 0
+    try:
+        class TLSServer6(TLSServer):
+            address_family = socket.AF_INET6
+        servers.append(TLSServer6(("::1", https.server_address[1]), api, ctx))
+        v6 = 1
+    except OSError:
+        pass
+    for s in servers:
         threading.Thread(target=s.serve_forever, daemon=True).start()
     write_atomic(os.path.join(run, "ports.env"),
                  "HF_HTTPS_PORT=%d\nHF_HTTP_PORT=%d\nHF_METRICS_PORT=%d\n"
+                 "HF_HTTPS_V6=%d\n"
                  % (https.server_address[1], http.server_address[1],
-                    metrics.server_address[1]))
+                    metrics.server_address[1], v6))
     while True:
         time.sleep(3600)
 

@@ -1,17 +1,776 @@
-/* Placeholder: the cert probe's unit tests are not written yet. */
+/* Unit tests: hf_cert, the certificate probe, its cache and state file, and
+ * the check_helixflow_cert argument contract.
+ *
+ * Fixtures (tests/unit/fixtures/cert, made by make-fixtures.sh) have fixed
+ * dates; "now" is injected: 2030-06-01 00:00:00 UTC. The served-vs-file test
+ * starts a python TLS server on a free loopback port. */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 #include <cmocka.h>
 
-static void test_placeholder(void **state)
+#include <openssl/x509_vfy.h>
+
+#include "hf_cert.h"
+#include "modes.h"
+
+#define NOW 1906502400.0        /* 2030-06-01 00:00:00 UTC */
+
+static char fx[2048];           /* fixtures directory */
+static char tmpd[2048];         /* per-run scratch directory */
+
+static const char *fxp(const char *name)
+{
+    static __thread char buf[16][HF_PATH_MAX];
+    static __thread int k;
+    char *b = buf[k++ & 15];
+
+    if (snprintf(b, HF_PATH_MAX, "%s/%s", fx, name) >= HF_PATH_MAX)
+        abort();
+    return b;
+}
+
+static const char *tmpp(const char *name)
+{
+    static __thread char buf[16][HF_PATH_MAX];
+    static __thread int k;
+    char *b = buf[k++ & 15];
+
+    if (snprintf(b, HF_PATH_MAX, "%s/%s", tmpd, name) >= HF_PATH_MAX)
+        abort();
+    return b;
+}
+
+static int probe(const char *file, const char *ca, hf_cert_cache *cache, hf_cert_result *r)
+{
+    hf_cert_config cfg = {.path = fxp(file), .name = file, .ca_file = ca ? fxp(ca) : NULL,
+                          .no_verify = !ca, .now = NOW, .cache = cache};
+    return hf_cert_probe(&cfg, r);
+}
+
+static void copy_file(const char *from, const char *to)
+{
+    char *data;
+    long n = hf_file_read(from, 1 << 20, &data);
+    FILE *f = fopen(to, "wb");
+
+    assert_true(n >= 0);
+    assert_non_null(f);
+    assert_int_equal(fwrite(data, 1, (size_t)n, f), (size_t)n);
+    fclose(f);
+    free(data);
+}
+
+/* ---- parsing and dates */
+
+static void test_valid_rsa(void **state)
+{
+    hf_cert_result r;
+    const hf_cert_info *c;
+
+    (void)state;
+    assert_int_equal(probe("valid.crt", "ca.crt", NULL, &r), 0);
+    assert_int_equal(r.ncerts, 1);
+    c = &r.certs[0];
+    assert_true(fabs(c->days_left - 365.0) < 1e-9);
+    assert_false(c->expired);
+    assert_false(c->not_yet_valid);
+    assert_string_equal(c->subject, "O=HelixFlow Fixtures,CN=localhost");
+    assert_string_equal(c->issuer, "O=HelixFlow Fixtures,CN=Fixture Root CA");
+    assert_string_equal(c->serial, "1002");
+    assert_string_equal(c->key_type, "RSA");
+    assert_int_equal(c->key_bits, 2048);
+    assert_string_equal(c->key_curve, "");
+    assert_int_equal(c->nsans, 2);
+    assert_string_equal(c->sans[0], "DNS:localhost");
+    assert_string_equal(c->sans[1], "IP:127.0.0.1");
+    assert_false(c->self_signed);
+    assert_string_equal(c->not_after_asn1, "310601000000Z");
+    assert_int_equal(c->not_after, 1938038400);
+    assert_false(r.der);
+    assert_true(r.verified);
+    assert_true(r.trusted);
+    assert_false(r.verify_system);
+    assert_string_equal(r.verify_error, "");
+    assert_int_equal(r.parses, 1);
+    assert_false(r.from_cache);
+    hf_cert_result_free(&r);
+}
+
+static void test_expiring_ec(void **state)
+{
+    hf_cert_result r;
+
+    (void)state;
+    assert_int_equal(probe("expiring.crt", "ca.crt", NULL, &r), 0);
+    assert_true(fabs(r.certs[0].days_left - 10.5) < 1e-9);
+    assert_string_equal(r.certs[0].key_type, "EC");
+    assert_string_equal(r.certs[0].key_curve, "P-256");
+    assert_int_equal(r.certs[0].key_bits, 256);
+    assert_true(r.trusted);
+    hf_cert_result_free(&r);
+}
+
+static void test_fractional_now(void **state)
+{
+    hf_cert_config cfg = {.path = fxp("expiring.crt"), .no_verify = true, .now = NOW + 43200.5};
+    hf_cert_result r;
+
+    (void)state;
+    assert_int_equal(hf_cert_probe(&cfg, &r), 0);
+    assert_true(fabs(r.certs[0].days_left - (10.0 - 0.5 / 86400)) < 1e-9);
+    hf_cert_result_free(&r);
+}
+
+static void test_expired_trusted(void **state)
+{
+    hf_cert_result r;
+
+    (void)state;
+    assert_int_equal(probe("expired.crt", "ca.crt", NULL, &r), 0);
+    assert_true(fabs(r.certs[0].days_left + 3.0) < 1e-9);
+    assert_true(r.certs[0].expired);
+    /* its own dates are the date checks' business: verification judges trust */
+    assert_true(r.verified);
+    assert_true(r.trusted);
+    hf_cert_result_free(&r);
+}
+
+static void test_not_yet_valid(void **state)
+{
+    hf_cert_result r;
+
+    (void)state;
+    assert_int_equal(probe("future.crt", "ca.crt", NULL, &r), 0);
+    assert_true(r.certs[0].not_yet_valid);
+    assert_false(r.certs[0].expired);
+    assert_int_equal(r.certs[0].not_before, 1909094400);
+    assert_true(r.trusted);
+    hf_cert_result_free(&r);
+}
+
+static void test_untrusted_self_signed(void **state)
+{
+    hf_cert_result r;
+
+    (void)state;
+    assert_int_equal(probe("untrusted.crt", "ca.crt", NULL, &r), 0);
+    assert_true(r.certs[0].self_signed);
+    assert_true(r.verified);
+    assert_false(r.trusted);
+    assert_int_equal(r.verify_code, X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT);
+    assert_int_equal(r.verify_depth, 0);
+    assert_string_equal(r.verify_error, "self-signed certificate");
+    hf_cert_result_free(&r);
+}
+
+static void test_chain_bundle(void **state)
+{
+    hf_cert_result r;
+    hf_cert_config cfg = {.path = fxp("chain.pem"), .now = NOW};
+
+    (void)state;
+    assert_int_equal(probe("chain.pem", "ca.crt", NULL, &r), 0);
+    assert_int_equal(r.ncerts, 2);
+    assert_string_equal(r.certs[1].subject, "O=HelixFlow Fixtures,CN=Fixture Intermediate CA");
+    assert_int_equal(r.earliest, 0);
+    assert_true(fabs(r.certs[0].days_left - 183.0) < 1e-9);
+    assert_true(r.trusted);             /* the intermediate came from the bundle */
+    hf_cert_result_free(&r);
+
+    /* the intermediate alone does not make the leaf trusted: CA missing */
+    assert_int_equal(probe("chain.pem", "inter.crt", NULL, &r), 0);
+    assert_false(r.trusted);
+    assert_int_equal(r.verify_depth, 1);
+    hf_cert_result_free(&r);
+
+    /* no CA given: the system store does not know the fixture CA */
+    cfg.path = fxp("chain.pem");
+    assert_int_equal(hf_cert_probe(&cfg, &r), 0);
+    assert_true(r.verify_system);
+    assert_false(r.trusted);
+    assert_string_equal(r.verify_error, "unable to get local issuer certificate");
+    assert_int_equal(r.verify_depth, 1);
+    hf_cert_result_free(&r);
+}
+
+static void test_ca_expired_at_now(void **state)
+{
+    hf_cert_config cfg = {.path = fxp("y2051.crt"), .ca_file = fxp("ca.crt"),
+                          .now = 2366841600.0 /* 2045-01-01 */ + 86400};
+    hf_cert_result r;
+
+    (void)state;
+    assert_int_equal(hf_cert_probe(&cfg, &r), 0);
+    assert_false(r.certs[0].expired);
+    assert_false(r.trusted);
+    assert_string_equal(r.verify_error, "certificate has expired");
+    assert_int_equal(r.verify_depth, 1);
+    hf_cert_result_free(&r);
+}
+
+static void test_der_single_and_bundle(void **state)
+{
+    hf_cert_result a, b, c;
+
+    (void)state;
+    assert_int_equal(probe("valid.der", "ca.crt", NULL, &a), 0);
+    assert_int_equal(probe("valid.crt", NULL, NULL, &b), 0);
+    assert_true(a.der);
+    assert_true(a.trusted);
+    assert_memory_equal(a.certs[0].sha256, b.certs[0].sha256, 32);
+    assert_int_equal(probe("bundle.der", NULL, NULL, &c), 0);
+    assert_true(c.der);
+    assert_int_equal(c.ncerts, 2);
+    assert_int_equal(c.earliest, 1);
+    assert_string_equal(c.certs[1].serial, "1003");
+    hf_cert_result_free(&a);
+    hf_cert_result_free(&b);
+    hf_cert_result_free(&c);
+}
+
+static void test_kinds(void **state)
+{
+    hf_cert_result r;
+
+    (void)state;
+    /* GeneralizedTime (2051) */
+    assert_int_equal(probe("y2051.crt", "ca.crt", NULL, &r), 0);
+    assert_string_equal(r.certs[0].not_after_asn1, "20510101000000Z");
+    assert_true(fabs(r.certs[0].days_left - 7519.0) < 1e-9);
+    hf_cert_result_free(&r);
+
+    assert_int_equal(probe("many.crt", NULL, NULL, &r), 0);
+    assert_int_equal(r.certs[0].san_total, 44);
+    assert_int_equal(r.certs[0].nsans, HF_CERT_MAX_SANS);
+    assert_string_equal(r.certs[0].sans[0], "DNS:host1.helixflow.example");
+    assert_string_equal(r.certs[0].sans[31], "DNS:host32.helixflow.example");
+    hf_cert_result_free(&r);
+
+    assert_int_equal(probe("ed25519.crt", "ca.crt", NULL, &r), 0);
+    assert_string_equal(r.certs[0].key_type, "Ed25519");
+    assert_true(r.trusted);
+    hf_cert_result_free(&r);
+
+    assert_int_equal(probe("key-and-cert.pem", NULL, NULL, &r), 0);
+    assert_int_equal(r.ncerts, 1);
+    assert_int_equal(r.skipped_blocks, 1);
+    assert_string_equal(r.certs[0].serial, "1003");
+    hf_cert_result_free(&r);
+}
+
+static void expect_error(const char *file, int code, const char *msg)
+{
+    hf_cert_result r;
+
+    assert_int_equal(probe(file, "ca.crt", NULL, &r), code);
+    assert_string_equal(r.error, msg);
+    assert_int_equal(r.ncerts, 0);
+    assert_null(r.certs);
+    hf_cert_result_free(&r);
+}
+
+static void test_bad_files(void **state)
 {
     (void)state;
-    skip();
+    expect_error("garbage.crt", -EBADMSG, "garbage.crt: no certificate found (PEM_read_bio: bad base64 decode)");
+    expect_error("empty.crt", -ENODATA, "empty.crt: empty file");
+    expect_error("key-only.pem", -EBADMSG,
+                 "key-only.pem: no certificate found (1 PEM block of other types skipped)");
+    expect_error("truncated.pem", -EBADMSG, "truncated.pem: no certificate found (PEM_read_bio: bad end line)");
+    expect_error("bundle-truncated.pem", -EBADMSG, "bundle-truncated.pem: PEM block 2: PEM_read_bio: bad end line");
+    expect_error("text.crt", -EBADMSG, "text.crt: no certificate found (PEM_read_bio: no start line)");
+    expect_error("missing.crt", -ENOENT, "missing.crt: cannot open: No such file or directory");
+    expect_error(".", -EINVAL, ".: not a regular file");
+}
+
+static void test_der_garbage_buffer(void **state)
+{
+    static const unsigned char junk[] = {0x30, 0x82, 0x01, 0x00, 0x01, 0x02};
+    hf_cert_info *certs = NULL;
+    size_t n = 9, skipped = 0;
+    bool der = false;
+    char err[HF_ERR_MAX];
+
+    (void)state;
+    assert_int_equal(hf_cert_parse_buffer(junk, sizeof(junk), "x.der", &certs, &n, &skipped, &der,
+                                          err, sizeof(err)), -EBADMSG);
+    assert_true(der);
+    assert_null(certs);
+    assert_int_equal(n, 0);
+    assert_string_equal(err, "x.der: no certificate found (d2i_X509: too long)");
+}
+
+static void test_der_trailing_garbage(void **state)
+{
+    char *data;
+    long n = hf_file_read(fxp("valid.der"), 1 << 20, &data);
+    hf_cert_info *certs = NULL;
+    size_t nc = 0, skipped = 0;
+    bool der;
+    char err[HF_ERR_MAX], want[HF_ERR_MAX];
+
+    (void)state;
+    assert_true(n > 0);
+    data = realloc(data, (size_t)n + 3);
+    memcpy(data + n, "\x02\x01\xff", 3);
+    assert_int_equal(hf_cert_parse_buffer(data, (size_t)n + 2, "v.der", &certs, &nc, &skipped, &der,
+                                          err, sizeof(err)), -EBADMSG);
+    snprintf(want, sizeof(want), "v.der: byte %ld: data after certificate 1 is not a certificate "
+             "(d2i_X509: too long)", n);
+    assert_string_equal(err, want);
+    free(data);
+}
+
+/* EACCES: as root, read the file as nobody in a child. */
+static void test_permission_denied(void **state)
+{
+    const char *path = tmpp("secret.crt");
+    pid_t pid;
+    int st;
+
+    (void)state;
+    copy_file(fxp("valid.crt"), path);
+    assert_int_equal(chmod(path, 0), 0);
+    assert_int_equal(chmod(tmpd, 0711), 0);
+    pid = fork();
+    if (pid == 0) {
+        hf_cert_config cfg = {.path = path, .name = "secret.crt", .no_verify = true};
+        hf_cert_result r;
+        int rc;
+        if (geteuid() == 0 && (setgid(65534) < 0 || setuid(65534) < 0))
+            _exit(10);
+        rc = hf_cert_probe(&cfg, &r);
+        _exit(rc == -EACCES && strcmp(r.error, "secret.crt: cannot open: Permission denied") == 0 ? 0 : 11);
+    }
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    assert_true(WIFEXITED(st));
+    assert_int_equal(WEXITSTATUS(st), 0);
+    unlink(path);
+}
+
+/* ---- cache */
+
+static void test_cache_hit_and_touch(void **state)
+{
+    hf_cert_cache *c = hf_cert_cache_new();
+    hf_cert_cache_stats st;
+    hf_cert_config cfg = {.path = tmpp("cached.crt"), .ca_file = fxp("ca.crt"), .now = NOW};
+    hf_cert_result r;
+    struct timespec ts[2] = {{.tv_sec = 1900000000}, {.tv_sec = 1900000000}};
+
+    (void)state;
+    copy_file(fxp("valid.crt"), cfg.path);
+    cfg.cache = c;
+    assert_int_equal(hf_cert_probe(&cfg, &r), 0);
+    assert_int_equal(r.parses, 1);
+    assert_false(r.from_cache);
+    hf_cert_result_free(&r);
+
+    assert_int_equal(hf_cert_probe(&cfg, &r), 0);
+    assert_int_equal(r.parses, 0);
+    assert_true(r.from_cache);
+    assert_true(r.trusted);
+    assert_true(fabs(r.certs[0].days_left - 365.0) < 1e-9);
+    hf_cert_result_free(&r);
+    hf_cert_cache_stats_get(c, &st);
+    assert_int_equal(st.lookups, 2);
+    assert_int_equal(st.hits, 1);
+    assert_int_equal(st.parses, 1);
+    assert_int_equal(st.verifies, 1);
+    assert_int_equal(st.entries, 1);
+
+    /* touched: parsed again */
+    assert_int_equal(utimensat(AT_FDCWD, cfg.path, ts, 0), 0);
+    assert_int_equal(hf_cert_probe(&cfg, &r), 0);
+    assert_int_equal(r.parses, 1);
+    hf_cert_result_free(&r);
+    /* replaced with other contents: the new certificate */
+    copy_file(fxp("expiring.crt"), tmpp("new.crt"));
+    assert_int_equal(rename(tmpp("new.crt"), cfg.path), 0);
+    assert_int_equal(hf_cert_probe(&cfg, &r), 0);
+    assert_int_equal(r.parses, 1);
+    assert_string_equal(r.certs[0].serial, "1003");
+    hf_cert_result_free(&r);
+    /* a later "now" changes days, not the parse */
+    cfg.now = NOW + 86400;
+    assert_int_equal(hf_cert_probe(&cfg, &r), 0);
+    assert_int_equal(r.parses, 0);
+    assert_true(fabs(r.certs[0].days_left - 9.5) < 1e-9);
+    hf_cert_result_free(&r);
+    hf_cert_cache_stats_get(c, &st);
+    assert_int_equal(st.parses, 3);
+    assert_int_equal(st.verifies, 3);
+    hf_cert_cache_free(c);
+    unlink(cfg.path);
+}
+
+static void test_cache_reverifies_on_ca_change(void **state)
+{
+    hf_cert_cache *c = hf_cert_cache_new();
+    hf_cert_cache_stats st;
+    hf_cert_config cfg = {.path = fxp("valid.crt"), .ca_file = tmpp("ca-copy.crt"), .now = NOW, .cache = c};
+    hf_cert_result r;
+
+    (void)state;
+    copy_file(fxp("ca.crt"), cfg.ca_file);
+    assert_int_equal(hf_cert_probe(&cfg, &r), 0);
+    assert_true(r.trusted);
+    hf_cert_result_free(&r);
+    /* the CA file now holds another certificate: verification runs again */
+    copy_file(fxp("inter.crt"), tmpp("ca-new.crt"));
+    assert_int_equal(rename(tmpp("ca-new.crt"), cfg.ca_file), 0);
+    assert_int_equal(hf_cert_probe(&cfg, &r), 0);
+    assert_false(r.trusted);
+    hf_cert_result_free(&r);
+    /* no-verify and cached error results */
+    cfg.path = fxp("garbage.crt");
+    assert_int_equal(hf_cert_probe(&cfg, &r), -EBADMSG);
+    hf_cert_result_free(&r);
+    cfg.name = "other-name";
+    assert_int_equal(hf_cert_probe(&cfg, &r), -EBADMSG);
+    assert_true(r.from_cache);
+    assert_string_equal(r.error, "other-name: no certificate found (PEM_read_bio: bad base64 decode)");
+    hf_cert_result_free(&r);
+    hf_cert_cache_stats_get(c, &st);
+    assert_int_equal(st.verifies, 2);
+    assert_int_equal(st.hits, 2);
+    hf_cert_cache_free(c);
+    unlink(tmpp("ca-copy.crt"));
+}
+
+static void test_state_file_round_trip(void **state)
+{
+    static const char *const files[] = {"valid.crt", "many.crt", "untrusted.crt", "chain.pem",
+                                        "garbage.crt", "empty.crt", "key-and-cert.pem", "bundle.der"};
+    hf_cert_cache *a = hf_cert_cache_new(), *b = hf_cert_cache_new();
+    hf_cert_result ra, rb;
+    hf_cert_cache_stats st;
+    char err[HF_ERR_MAX] = "";
+    const char *sp = tmpp("state");
+
+    (void)state;
+    for (size_t i = 0; i < HF_ARRAY_SIZE(files); i++) {
+        probe(files[i], "ca.crt", a, &ra);
+        hf_cert_result_free(&ra);
+    }
+    assert_true(hf_cert_cache_dirty(a));
+    assert_int_equal(hf_cert_cache_save(a, sp, err, sizeof(err)), 0);
+    assert_false(hf_cert_cache_dirty(a));
+    assert_int_equal(hf_cert_cache_load(b, sp, err, sizeof(err)), 0);
+    hf_cert_cache_stats_get(b, &st);
+    assert_int_equal(st.entries, HF_ARRAY_SIZE(files));
+    for (size_t i = 0; i < HF_ARRAY_SIZE(files); i++) {
+        int ca = probe(files[i], "ca.crt", a, &ra), cb = probe(files[i], "ca.crt", b, &rb);
+        assert_int_equal(ca, cb);
+        assert_true(rb.from_cache);
+        assert_int_equal(rb.parses, 0);
+        assert_int_equal(ra.ncerts, rb.ncerts);
+        if (ra.ncerts)
+            assert_memory_equal(ra.certs, rb.certs, ra.ncerts * sizeof(*ra.certs));
+        assert_string_equal(ra.error, rb.error);
+        assert_int_equal(ra.trusted, rb.trusted);
+        assert_int_equal(ra.verify_code, rb.verify_code);
+        assert_string_equal(ra.verify_error, rb.verify_error);
+        assert_int_equal(ra.skipped_blocks, rb.skipped_blocks);
+        assert_int_equal(ra.der, rb.der);
+        hf_cert_result_free(&ra);
+        hf_cert_result_free(&rb);
+    }
+    hf_cert_cache_stats_get(b, &st);
+    assert_int_equal(st.parses, 0);
+    assert_int_equal(st.verifies, 0);
+    assert_false(hf_cert_cache_dirty(b));
+    hf_cert_cache_free(a);
+    hf_cert_cache_free(b);
+}
+
+static void write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static void test_state_file_bad(void **state)
+{
+    hf_cert_cache *c = hf_cert_cache_new();
+    hf_cert_cache_stats st;
+    char err[HF_ERR_MAX] = "", want[HF_ERR_MAX];
+    const char *sp = tmpp("bad-state");
+
+    (void)state;
+    assert_int_equal(hf_cert_cache_load(c, tmpp("none"), err, sizeof(err)), -ENOENT);
+    write_text(sp, "helixflow-cert-cache 2\n");
+    assert_int_equal(hf_cert_cache_load(c, sp, err, sizeof(err)), -EPROTO);
+    snprintf(want, sizeof(want), "%s: not a version 1 certificate cache", sp);
+    assert_string_equal(err, want);
+    write_text(sp, "helixflow-cert-cache 1\nF /x 1 2 3 4 1 0 0 0 -\nC junk\n");
+    assert_int_equal(hf_cert_cache_load(c, sp, err, sizeof(err)), -EPROTO);
+    snprintf(want, sizeof(want), "%s: line 3: malformed", sp);
+    assert_string_equal(err, want);
+    write_text(sp, "helixflow-cert-cache 1\nF /x 1 2 3 4 1 0 0 0 -\n");
+    assert_int_equal(hf_cert_cache_load(c, sp, err, sizeof(err)), -EPROTO);
+    snprintf(want, sizeof(want), "%s: truncated", sp);
+    assert_string_equal(err, want);
+    write_text(sp, "helixflow-cert-cache 1\nF /x 1 2 3 4 0 0 0 -74 bad%zz\n");
+    assert_int_equal(hf_cert_cache_load(c, sp, err, sizeof(err)), -EPROTO);
+    hf_cert_cache_stats_get(c, &st);
+    assert_int_equal(st.entries, 0);
+    hf_cert_cache_free(c);
+    unlink(sp);
+}
+
+typedef struct { hf_cert_cache *c; int fails; } thr_arg;
+
+static void *thr(void *p)
+{
+    thr_arg *a = p;
+
+    for (int i = 0; i < 200; i++) {
+        hf_cert_result r;
+        hf_cert_config cfg = {.path = fxp(i % 2 ? "valid.crt" : "chain.pem"), .ca_file = fxp("ca.crt"),
+                              .now = NOW, .cache = a->c};
+        if (hf_cert_probe(&cfg, &r) != 0 || !r.trusted)
+            a->fails++;
+        hf_cert_result_free(&r);
+    }
+    return NULL;
+}
+
+static void test_cache_threads(void **state)
+{
+    hf_cert_cache *c = hf_cert_cache_new();
+    pthread_t t[4];
+    thr_arg a[4];
+    hf_cert_cache_stats st;
+
+    (void)state;
+    for (int i = 0; i < 4; i++) {
+        a[i] = (thr_arg){c, 0};
+        assert_int_equal(pthread_create(&t[i], NULL, thr, &a[i]), 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(t[i], NULL);
+        assert_int_equal(a[i].fails, 0);
+    }
+    hf_cert_cache_stats_get(c, &st);
+    assert_int_equal(st.lookups, 800);
+    assert_true(st.parses >= 2 && st.parses <= 16);
+    assert_int_equal(st.entries, 2);
+    hf_cert_cache_free(c);
+}
+
+/* ---- served vs file: a python TLS server on loopback */
+
+static pid_t server_pid;
+static int tls_port, hang_port;
+
+static int start_server(void)
+{
+    int fd[2];
+    char line[64] = "";
+    FILE *f;
+
+    if (pipe(fd) < 0)
+        return -1;
+    server_pid = fork();
+    if (server_pid == 0) {
+        dup2(fd[1], STDOUT_FILENO);
+        close(fd[0]);
+        close(fd[1]);
+        execlp("python3", "python3", fxp("tls-server.py"), fxp("valid.crt"), fxp("valid.key"), (char *)NULL);
+        _exit(127);
+    }
+    close(fd[1]);
+    f = fdopen(fd[0], "r");
+    if (!f || !fgets(line, sizeof(line), f) || sscanf(line, "%d %d", &tls_port, &hang_port) != 2)
+        tls_port = 0;
+    if (f)
+        fclose(f);
+    return tls_port ? 0 : -1;
+}
+
+static void test_served_vs_file(void **state)
+{
+    char url[128];
+    hf_cert_config cfg = {.path = fxp("valid.crt"), .no_verify = true, .now = NOW, .timeout_ms = 5000};
+    hf_cert_result r;
+    double t0;
+
+    (void)state;
+    assert_int_equal(start_server(), 0);
+    snprintf(url, sizeof(url), "https://127.0.0.1:%d/health", tls_port);
+    cfg.url = url;
+    assert_int_equal(hf_cert_probe(&cfg, &r), 0);
+    assert_true(r.url_checked);
+    assert_true(r.url_match);
+    assert_string_equal(r.served.serial, "1002");
+    hf_cert_result_free(&r);
+
+    cfg.path = fxp("expiring.crt");       /* on disk: another certificate */
+    assert_int_equal(hf_cert_probe(&cfg, &r), 0);
+    assert_true(r.url_checked);
+    assert_false(r.url_match);
+    assert_string_equal(r.served.serial, "1002");
+    assert_true(fabs(r.served.days_left - 365.0) < 1e-9);
+    hf_cert_result_free(&r);
+
+    /* a server that accepts but never answers: bounded by timeout_ms */
+    snprintf(url, sizeof(url), "https://127.0.0.1:%d/", hang_port);
+    cfg.timeout_ms = 700;
+    t0 = hf_mono_now();
+    assert_int_equal(hf_cert_probe(&cfg, &r), 0);
+    assert_true(hf_mono_now() - t0 < 5.0);
+    assert_false(r.url_checked);
+    assert_non_null(strstr(r.url_error, url));
+    assert_non_null(strstr(r.url_error, "timed out"));
+    hf_cert_result_free(&r);
+    kill(server_pid, SIGTERM);
+    waitpid(server_pid, NULL, 0);
+    server_pid = 0;
+
+    /* nothing listens any more */
+    snprintf(url, sizeof(url), "https://127.0.0.1:%d/health", tls_port);
+    assert_int_equal(hf_cert_probe(&cfg, &r), 0);
+    assert_false(r.url_checked);
+    assert_non_null(strstr(r.url_error, url));
+    hf_cert_result_free(&r);
+}
+
+/* ---- misc */
+
+static void test_time_str_and_args(void **state)
+{
+    char buf[40];
+    hf_cert_result r;
+    hf_cert_config cfg = {0};
+
+    (void)state;
+    hf_cert_time_str(1906502400, buf, sizeof(buf));
+    assert_string_equal(buf, "2030-06-01 00:00:00 UTC");
+    assert_int_equal(hf_cert_probe(&cfg, &r), -EINVAL);
+    assert_string_equal(r.error, "no certificate file given");
+    hf_cert_result_free(&r);
+    hf_cert_result_free(NULL);
+    hf_cert_cache_free(NULL);
+}
+
+/* check_helixflow_cert argument handling (output captured) */
+static char *run_mode(int argc, const char *const *argv, int *rc)
+{
+    char path[HF_PATH_MAX];
+    int fd, saved;
+    char *out = NULL;
+
+    if (snprintf(path, sizeof(path), "%s/mode-out", tmpd) >= (int)sizeof(path))
+        abort();
+    fd = open(path, O_CREAT | O_TRUNC | O_WRONLY, 0600);
+    assert_true(fd >= 0);
+    fflush(stdout);
+    saved = dup(STDOUT_FILENO);
+    dup2(fd, STDOUT_FILENO);
+    *rc = hfn_main(&hfm_cert, argc, (char **)(uintptr_t)argv);
+    alarm(0);
+    fflush(stdout);
+    dup2(saved, STDOUT_FILENO);
+    close(saved);
+    close(fd);
+    assert_true(hf_file_read(path, 1 << 20, &out) >= 0);
+    return out;
+}
+
+static void test_mode_usage(void **state)
+{
+    static const char usage[] = "Usage: check_helixflow_cert [--cert FILE]... [--ca FILE] [--capath DIR] "
+        "[--no-verify] [--url URL] [-w DAYS] [-c DAYS] [--root DIR] [--state-dir DIR]\n";
+    const char *a1[] = {"check_helixflow_cert", "--url", "http://x/", NULL};
+    const char *a2[] = {"check_helixflow_cert", "--no-verify", "--ca", "ca.crt", NULL};
+    const char *a3[] = {"check_helixflow_cert", "--cert", NULL};
+    char want[512];
+    char *out;
+    int rc;
+
+    (void)state;
+    out = run_mode(3, a1, &rc);
+    assert_int_equal(rc, 3);
+    snprintf(want, sizeof(want), "HELIXFLOW CERT UNKNOWN: --url: 'http://x/' is not an https URL\n%s", usage);
+    assert_string_equal(out, want);
+    free(out);
+    out = run_mode(4, a2, &rc);
+    assert_int_equal(rc, 3);
+    snprintf(want, sizeof(want), "HELIXFLOW CERT UNKNOWN: --no-verify excludes --ca and --capath\n%s", usage);
+    assert_string_equal(out, want);
+    free(out);
+    out = run_mode(2, a3, &rc);
+    assert_int_equal(rc, 3);
+    snprintf(want, sizeof(want), "HELIXFLOW CERT UNKNOWN: option '--cert' needs a value\n%s", usage);
+    assert_string_equal(out, want);
+    free(out);
+}
+
+static int setup(void **state)
+{
+    const char *f = getenv("HF_FIXTURES");
+
+    (void)state;
+    snprintf(fx, sizeof(fx), "%s/cert", f ? f : "tests/unit/fixtures");
+    snprintf(tmpd, sizeof(tmpd), "%s/hf-test-cert-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+    return mkdtemp(tmpd) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    char cmd[HF_PATH_MAX + 16];
+
+    (void)state;
+    if (server_pid > 0) {
+        kill(server_pid, SIGTERM);
+        waitpid(server_pid, NULL, 0);
+    }
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpd);
+    return system(cmd) == 0 ? 0 : -1;
 }
 
 int main(void)
 {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_placeholder)};
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_valid_rsa),
+        cmocka_unit_test(test_expiring_ec),
+        cmocka_unit_test(test_fractional_now),
+        cmocka_unit_test(test_expired_trusted),
+        cmocka_unit_test(test_not_yet_valid),
+        cmocka_unit_test(test_untrusted_self_signed),
+        cmocka_unit_test(test_chain_bundle),
+        cmocka_unit_test(test_ca_expired_at_now),
+        cmocka_unit_test(test_der_single_and_bundle),
+        cmocka_unit_test(test_kinds),
+        cmocka_unit_test(test_bad_files),
+        cmocka_unit_test(test_der_garbage_buffer),
+        cmocka_unit_test(test_der_trailing_garbage),
+        cmocka_unit_test(test_permission_denied),
+        cmocka_unit_test(test_cache_hit_and_touch),
+        cmocka_unit_test(test_cache_reverifies_on_ca_change),
+        cmocka_unit_test(test_state_file_round_trip),
+        cmocka_unit_test(test_state_file_bad),
+        cmocka_unit_test(test_cache_threads),
+        cmocka_unit_test(test_served_vs_file),
+        cmocka_unit_test(test_time_str_and_args),
+        cmocka_unit_test(test_mode_usage),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
 }

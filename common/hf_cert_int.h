@@ -1,0 +1,70 @@
+/* hf_cert_int: internals shared by the hf_cert_*.c files (not a public API). */
+#ifndef HF_CERT_INT_H
+#define HF_CERT_INT_H
+
+#include <openssl/x509.h>
+#include <sys/stat.h>
+
+#include "hf_cert.h"
+
+/* Identity of a file's contents as far as one stat() can tell. */
+typedef struct hf_cert_sig {
+    uint64_t dev, ino, size;
+    int64_t mtime_ns;
+} hf_cert_sig;
+
+void hf_cert_sig_from_stat(const struct stat *st, hf_cert_sig *sig);
+bool hf_cert_sig_eq(const hf_cert_sig *a, const hf_cert_sig *b);
+
+/* A verification outcome and the time window in which it stays valid
+ * (the validity of the trust anchors/intermediates outside the file). */
+typedef struct hf_cert_vres {
+    char key[65];                   /* hash (hex) of what it was verified against */
+    bool trusted, system;
+    int code, depth;
+    char error[HF_ERR_MAX];
+    int64_t from, until;            /* re-verify when now leaves [from, until) */
+} hf_cert_vres;
+
+/* Parse a buffer into a stack of X509 (owned by the caller:
+ * sk_X509_pop_free(sk, X509_free)). Returns 0 or -ENODATA/-EBADMSG/-ENOMEM. */
+int hf_cert_load_x509(const unsigned char *data, size_t len, const char *name,
+                      STACK_OF(X509) **out, size_t *skipped, bool *der,
+                      char *err, size_t errlen);
+/* Summarise one certificate. Returns 0 or -ENOMEM. */
+int hf_cert_summarize(X509 *x, hf_cert_info *info);
+/* Summaries of a whole stack (malloc'd array into *certs). */
+int hf_cert_summarize_all(STACK_OF(X509) *sk, hf_cert_info **certs, size_t *ncerts);
+/* OpenSSL's reason for the last error in this thread's queue ("unknown error"
+ * when empty; a static string); clears the queue. */
+const char *hf_cert_ossl_reason(void);
+
+/* Fetch the leaf served by an https URL within timeout_ms and summarise it.
+ * Returns 0 or negative errno with err naming the URL. */
+int hf_cert_fetch_served(const char *url, long timeout_ms, hf_cert_info *info,
+                         char *err, size_t errlen);
+
+/* Cache internals used by the probe. The cache copies what it is given. */
+typedef struct hf_cert_entry_view {
+    hf_cert_info *certs;            /* malloc'd copy for the caller */
+    size_t ncerts, skipped;
+    bool der;
+    int err_code;                   /* cached negative result (e.g. -EBADMSG), 0 = ok */
+    char error[HF_ERR_MAX];
+    bool have_vres;
+    hf_cert_vres vres;
+} hf_cert_entry_view;
+
+/* Look path up: on a hit (same sig) fill *v (certs malloc'd) and return 1;
+ * 0 on a miss; -ENOMEM. Counts lookups/hits. */
+int hf_cert_cache_get(hf_cert_cache *c, const char *path, const hf_cert_sig *sig,
+                      hf_cert_entry_view *v);
+/* Store a parse result (certs copied); counts a parse. */
+void hf_cert_cache_put(hf_cert_cache *c, const char *path, const hf_cert_sig *sig,
+                       const hf_cert_entry_view *v);
+/* Store a verification result for path (when its sig still matches). */
+void hf_cert_cache_put_vres(hf_cert_cache *c, const char *path, const hf_cert_sig *sig,
+                            const hf_cert_vres *vr);
+void hf_cert_cache_count_verify(hf_cert_cache *c);
+
+#endif
