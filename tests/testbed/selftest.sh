@@ -116,8 +116,8 @@ sleep 1
 ok "backup fresh is recent" bash -c "[ \$(( \$(date +%s) - \$(stat -c %Y '$(newest)') )) -lt 5 ]"
 ok "backup fresh name" bash -c "basename '$(newest)' | grep -qE '^helixflow-[0-9]{8}-[0-9]{6}\.db$'"
 "$T" backup "$HF_ROOT" old
-ok "backup old is 2 days old" bash -c "a=\$(( \$(date +%s) - \$(stat -c %Y \$(ls -1t '$B'/*.db | head -n1)) )); [ \$a -gt 170000 ] || \
-    [ \$(ls '$B'/*.db | wc -l) -gt 1 ]"
+ok "backup old: newest is 2 days old" bash -c "a=\$(( \$(date +%s) - \$(stat -c %Y \$(ls -1t '$B'/*.db | head -n1)) )); [ \$a -ge 172790 ] && [ \$a -lt 172900 ]"
+ok "backup old: 2 backups, none recent" bash -c "[ \$(ls '$B'/*.db | wc -l) = 2 ] && [ -z \"\$(find '$B' -name '*.db' -newermt '-1 day')\" ]"
 "$T" backup "$HF_ROOT" none
 "$T" backup "$HF_ROOT" fresh
 "$T" backup "$HF_ROOT" corrupt
