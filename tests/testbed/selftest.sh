@@ -116,8 +116,8 @@ sleep 1
 ok "backup fresh is recent" bash -c "[ \$(( \$(date +%s) - \$(stat -c %Y '$(newest)') )) -lt 5 ]"
 ok "backup fresh name" bash -c "basename '$(newest)' | grep -qE '^helixflow-[0-9]{8}-[0-9]{6}\.db$'"
 "$T" backup "$HF_ROOT" old
-ok "backup old is 2 days old" bash -c "a=\$(( \$(date +%s) - \$(stat -c %Y \$(ls -1t '$B'/*.db | head -n1)) )); [ \$a -gt 170000 ] || \
-    [ \$(ls '$B'/*.db | wc -l) -gt 1 ]"
+ok "backup old: newest is 2 days old" bash -c "a=\$(( \$(date +%s) - \$(stat -c %Y \$(ls -1t '$B'/*.db | head -n1)) )); [ \$a -ge 172790 ] && [ \$a -lt 172900 ]"
+ok "backup old: 2 backups, none recent" bash -c "[ \$(ls '$B'/*.db | wc -l) = 2 ] && [ -z \"\$(find '$B' -name '*.db' -newermt '-1 day')\" ]"
 "$T" backup "$HF_ROOT" none
 "$T" backup "$HF_ROOT" fresh
 "$T" backup "$HF_ROOT" corrupt
@@ -183,7 +183,10 @@ ok "config MAX_WORKERS/GOMAXPROCS" bash -c "grep -rq 'MAX_WORKERS=8' '$HF_ROOT/o
 
 # ---- a second test bed at the same time, then down leaves nothing
 D2=$(mktemp -d "${TMPDIR:-/tmp}/hf-testbed2.XXXXXX")
-ok "second test bed up" "$T" up "$D2" --rows 1000
+ok "second test bed up (plain schema, no writer)" "$T" up "$D2" --rows 1000 --schema plain --no-writer
+expect_exact "plain schema: no id column, 1000 rows" 0 '0|1000' -- sqlite3 "$D2/opt/helixflow/data/helixflow.db" \
+    "SELECT (SELECT count(*) FROM pragma_table_info('inference_requests') WHERE name='id'), (SELECT count(*) FROM inference_requests);"
+ok "second test bed: no writer" test ! -e "$D2/run/writer.pid"
 ok "second test bed has other ports" bash -c ". '$D2/testbed.env'; [ \$HF_HTTPS_PORT != $HF_HTTPS_PORT ] &&
     curl -sS --cacert \$HF_CA \$HF_HEALTH_URL | grep -q healthy"
 ok "first test bed still healthy" bash -c "curl -sS --cacert '$HF_CA' '$HF_HEALTH_URL' | grep -q healthy"
