@@ -426,7 +426,7 @@ def cmd_writer(root, rate):
         rows = []
         ts = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
         for _ in range(per_tick):
-            err = rnd.random() < 0.05
+            err = rnd.random() < 0.005
             rows.append((ts, rnd.choice(["helixflow-7b", "helixflow-7b", "helixflow-70b"]),
                          "user-%d" % rnd.randrange(500), rnd.randrange(16, 2000),
                          rnd.randrange(1, 1000),
