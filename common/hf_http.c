@@ -243,10 +243,12 @@ static CURL *hfh_easy(hfh_attempt *a, hfh_body *body, hf_http_result *res)
     HFH_SET(CURLOPT_CERTINFO, 1L);
     HFH_SET(CURLOPT_SSL_VERIFYPEER, a->verify ? 1L : 0L);
     HFH_SET(CURLOPT_SSL_VERIFYHOST, a->verify ? 2L : 0L);
-    if (cfg->ca_file)
+    if (cfg->ca_file || cfg->ca_path) {
+        /* instead of the system store: NULL disables the built-in default
+         * (Debian's libcurl adds CApath /etc/ssl/certs even to a CAfile) */
         HFH_SET(CURLOPT_CAINFO, cfg->ca_file);
-    if (cfg->ca_path)
         HFH_SET(CURLOPT_CAPATH, cfg->ca_path);
+    }
     if (a->connect_only) {
         HFH_SET(CURLOPT_CONNECT_ONLY, 1L);
     } else {

@@ -218,6 +218,13 @@ static void hfm_http_perf(hfn *p, const hfm_http_opts *o, const hf_http_result *
     }
 }
 
+/* Days for the text, rounded down to 0.1: 29.99 days under a 30-day
+ * threshold reads "29.9", never "30.0". */
+static double hfm_http_days_text(double d)
+{
+    return floor(d * 10.0) / 10.0;
+}
+
 /* Certificate expiry finding (any transfer that read the chain). */
 static void hfm_http_cert(hfn *p, const hfm_http_opts *o, const hf_http_result *res)
 {
@@ -226,13 +233,13 @@ static void hfm_http_cert(hfn *p, const hfm_http_opts *o, const hf_http_result *
     if (isnan(d))
         return;
     if (d < 0)
-        hfn_add(p, HF_CRITICAL, "certificate expired %.1f days ago", -d);
+        hfn_add(p, HF_CRITICAL, "certificate expired %.1f days ago", hfm_http_days_text(-d));
     else if (d < o->cert_crit)
-        hfn_add(p, HF_CRITICAL, "certificate expires in %.1f days", d);
+        hfn_add(p, HF_CRITICAL, "certificate expires in %.1f days", hfm_http_days_text(d));
     else if (d < o->cert_warn)
-        hfn_add(p, HF_WARNING, "certificate expires in %.1f days", d);
+        hfn_add(p, HF_WARNING, "certificate expires in %.1f days", hfm_http_days_text(d));
     else
-        hfn_add(p, HF_OK, "certificate %.1f days left%s", d,
+        hfn_add(p, HF_OK, "certificate %.1f days left%s", hfm_http_days_text(d),
                 res->verify_ok ? "" : " (not verified)");
 }
 
@@ -304,7 +311,7 @@ static void hfm_http_answered(hfn *p, const hfm_http_opts *o, const hf_http_resu
     if (o->model && res->model_ok)
         hfn_summary(p, "model %s listed", o->model);
     if (!isnan(res->cert_days_left))
-        hfn_summary(p, "certificate %.1f days left%s", res->cert_days_left,
+        hfn_summary(p, "certificate %.1f days left%s", hfm_http_days_text(res->cert_days_left),
                     res->verify_ok ? "" : " (not verified)");
 }
 

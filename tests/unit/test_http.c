@@ -162,7 +162,7 @@ static void test_ok_substring_regex(void **state)
     world *w = *state;
     char url[128];
     hf_http_config cfg = {.url = url_of(url, sizeof(url), "http", &w->plain, "/ok"),
-                          .timeout_ms = 5000, .expect_substring = "helixflow",
+                          .timeout_ms = 30000, .expect_substring = "helixflow",
                           .expect_regex = "^hello (helix)?flow ok\n$", .keep_body = true};
     hf_http_result res;
 
@@ -276,7 +276,7 @@ static void test_connection_refused(void **state)
     socklen_t len = sizeof(a);
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     char url[128];
-    hf_http_config cfg = {.url = url, .timeout_ms = 5000};
+    hf_http_config cfg = {.url = url, .timeout_ms = 30000};
     hf_http_result res;
 
     (void)state;
@@ -368,7 +368,7 @@ static void test_https_verified(void **state)
     world *w = *state;
     char url[128];
     hf_http_config cfg = {.url = url_of(url, sizeof(url), "https", &w->tls, "/ok"),
-                          .timeout_ms = 5000, .ca_file = w->ca, .expect_substring = "ok"};
+                          .timeout_ms = 30000, .ca_file = w->ca, .expect_substring = "ok"};
     hf_http_result res;
 
     assert_int_equal(hf_http_probe(&cfg, &res), 0);
@@ -400,7 +400,7 @@ static void test_https_untrusted(void **state)
     world *w = *state;
     char url[128];
     hf_http_config cfg = {.url = url_of(url, sizeof(url), "https", &w->tls, "/ok"),
-                          .timeout_ms = 5000, .ca_file = "/dev/null/none"};
+                          .timeout_ms = 30000, .ca_file = "/dev/null/none"};
     hf_http_result res;
 
     /* a CA file that does not exist: libcurl's own error */
@@ -434,7 +434,7 @@ static void test_https_expired(void **state)
     world *w = *state;
     char url[128];
     hf_http_config cfg = {.url = url_of(url, sizeof(url), "https", &w->expired, "/ok"),
-                          .timeout_ms = 5000, .ca_file = w->ca};
+                          .timeout_ms = 30000, .ca_file = w->ca};
     hf_http_result res;
 
     assert_int_equal(hf_http_probe(&cfg, &res), -EPROTO);
@@ -467,7 +467,7 @@ static void test_threads(void **state)
     world *w = *state;
     char url[128];
     hf_http_config cfg = {.url = url_of(url, sizeof(url), "https", &w->tls, "/file/models.json"),
-                          .timeout_ms = 10000, .ca_file = w->ca, .expect_model = "helixflow-70b"};
+                          .timeout_ms = 30000, .ca_file = w->ca, .expect_model = "helixflow-70b"};
     pthread_t t[4];
 
     for (size_t i = 0; i < HF_ARRAY_SIZE(t); i++)
@@ -485,7 +485,7 @@ static void probe_model(const world *w, const char *file, const char *model, boo
                         const char *err)
 {
     char url[256];
-    hf_http_config cfg = {.url = url, .timeout_ms = 5000, .expect_model = model};
+    hf_http_config cfg = {.url = url, .timeout_ms = 30000, .expect_model = model};
     hf_http_result res;
 
     snprintf(url, sizeof(url), "http://127.0.0.1:%d/file/%s", w->plain.port, file);
