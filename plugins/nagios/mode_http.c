@@ -355,10 +355,13 @@ static void hfm_http_run(hfn *p, const void *opts)
     else
         hfm_http_answered(p, o, &res, &w, &c);
     hfm_http_cert(p, o, &res);
-    if (p->verbose && (r == 0 || res.t_total > 0))
+    if (p->verbose && res.done && res.tls)
         hfn_add(p, HF_OK, "%s: dns %.3f s, connected %.3f s, tls done %.3f s, first byte %.3f s, "
                 "total %.3f s", cfg.url, res.t_dns, res.t_connect, res.t_tls, res.t_ttfb,
                 res.t_total);
+    else if (p->verbose && res.done)
+        hfn_add(p, HF_OK, "%s: dns %.3f s, connected %.3f s, first byte %.3f s, total %.3f s",
+                cfg.url, res.t_dns, res.t_connect, res.t_ttfb, res.t_total);
     hfm_http_perf(p, o, &res, &w, &c);
     hf_http_result_free(&res);
     hf_http_global_cleanup();

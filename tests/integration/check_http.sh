@@ -43,6 +43,9 @@ expect_check "https health with the test CA" 0 \
     -- "$CHECK" --url "$HF_HEALTH_URL" --ca "$HF_CA" -w 5 -c 10
 CAPATH="$TB_DIR/capath"
 mkdir -p "$CAPATH" && cp "$HF_CA" "$CAPATH/" && openssl rehash "$CAPATH" 2>/dev/null
+expect_check "-v over https: the tls phase too" 0 "^HELIXFLOW HTTP OK: " \
+    -- "$CHECK" --url "$HF_HEALTH_URL" --ca "$HF_CA" -w 5 -c 10 -v
+ok "-v https long output" grep -Eq "^\[OK\] https://localhost:$HF_HTTPS_PORT/health: dns $T s, connected $T s, tls done $T s, first byte $T s, total $T s\$" <<<"$TB_OUT"
 expect_check "https health with --capath" 0 \
     "^HELIXFLOW HTTP OK: 200 OK in $T s, 21 bytes, certificate $DAYS365 days left \|" \
     -- "$CHECK" --url "$HF_HEALTH_URL" --capath "$CAPATH" -w 5 -c 10
@@ -63,7 +66,7 @@ expect_check "-v: OK findings in the long output" 0 \
     "^HELIXFLOW HTTP OK: 200 OK in $T s, 21 bytes \|" \
     -- "$CHECK" --url "$HF_HTTP_HEALTH_URL" -w 5 -c 10 -v
 ok "-v long output names the URL and the phases" \
-    grep -Eq "^\[OK\] http://127\.0\.0\.1:$HF_HTTP_PORT/health: dns $T s, connected $T s, tls done $T s, first byte $T s, total $T s\$" <<<"$TB_OUT"
+    grep -Eq "^\[OK\] http://127\.0\.0\.1:$HF_HTTP_PORT/health: dns $T s, connected $T s, first byte $T s, total $T s\$" <<<"$TB_OUT"
 
 # --- CRITICAL: trust, status, body -------------------------------------------------
 expect_check "https without the CA: untrusted, reason, days still reported" 2 \
