@@ -373,8 +373,13 @@ static void hfh_verify_failed(const hf_http_config *cfg, CURL *h, const char *er
     hfh_attempt a = {.cfg = cfg, .timeout_ms = left_ms, .verify = false, .connect_only = true};
     CURL *h2;
 
-    if (curl_easy_getinfo(h, CURLINFO_SSL_VERIFYRESULT, &vr) == CURLE_OK && vr != X509_V_OK)
+    /* OpenSSL's reason for a chain failure; libcurl's own for a name mismatch
+     * (it then leaves X509_V_ERR_UNSPECIFIED) */
+    if (curl_easy_getinfo(h, CURLINFO_SSL_VERIFYRESULT, &vr) == CURLE_OK && vr != X509_V_OK &&
+        vr != X509_V_ERR_UNSPECIFIED)
         hf_strlcpy(res->verify_error, X509_verify_cert_error_string(vr), sizeof(res->verify_error));
+    else if (strncmp(errbuf, "SSL: ", 5) == 0)
+        hf_strlcpy(res->verify_error, errbuf + 5, sizeof(res->verify_error));
     else
         hf_strlcpy(res->verify_error, *errbuf ? errbuf : "peer verification failed",
                    sizeof(res->verify_error));

@@ -32,7 +32,7 @@ typedef struct world {
     char tmp[64];
     char fixtures[HF_PATH_MAX];
     char ca[HF_PATH_MAX], capath[HF_PATH_MAX];
-    srv plain, tls, expired;
+    srv plain, tls, expired, wrongname;
 } world;
 
 /* ---- helpers: processes, servers ----------------------------------------- */
@@ -129,6 +129,10 @@ static int setup(void **state)
     snprintf(key, sizeof(key), "%s/expired.key", w.tmp);
     if (srv_start(&w.expired, &w, crt, key) < 0)
         return -1;
+    snprintf(crt, sizeof(crt), "%s/wrongname.crt", w.tmp);
+    snprintf(key, sizeof(key), "%s/wrongname.key", w.tmp);
+    if (srv_start(&w.wrongname, &w, crt, key) < 0)
+        return -1;
     if (hf_http_global_init() < 0)
         return -1;
     *state = &w;
@@ -145,6 +149,7 @@ static int teardown(void **state)
     srv_stop(&w->plain);
     srv_stop(&w->tls);
     srv_stop(&w->expired);
+    srv_stop(&w->wrongname);
     run_argv((const char *const[]){"rm", "-rf", w->tmp, NULL});
     return 0;
 }
@@ -449,6 +454,25 @@ static void test_https_expired(void **state)
     hf_http_result_free(&res);
 }
 
+static void test_https_wrong_name(void **state)
+{
+    world *w = *state;
+    char url[128];
+    hf_http_config cfg = {.url = url_of(url, sizeof(url), "https", &w->wrongname, "/ok"),
+                          .timeout_ms = 30000, .ca_file = w->ca};
+    hf_http_result res;
+
+    /* the chain verifies, the name does not: libcurl's reason */
+    assert_int_equal(hf_http_probe(&cfg, &res), -EPROTO);
+    assert_false(res.verify_ok);
+    assert_string_equal(res.verify_error,
+                        "no alternative certificate subject name matches target host name "
+                        "'127.0.0.1'");
+    assert_non_null(strstr(res.error, url));
+    assert_true(res.cert_days_left > 89.0 && res.cert_days_left <= 90.0);
+    hf_http_result_free(&res);
+}
+
 static void *thread_probe(void *arg)
 {
     hf_http_config *cfg = arg;
@@ -639,6 +663,7 @@ int main(void)
         cmocka_unit_test(test_https_verified),
         cmocka_unit_test(test_https_untrusted),
         cmocka_unit_test(test_https_expired),
+        cmocka_unit_test(test_https_wrong_name),
         cmocka_unit_test(test_threads),
         cmocka_unit_test(test_models_over_http),
         cmocka_unit_test(test_models_scanner),
