@@ -25,6 +25,7 @@
 
 typedef struct srv {
     pid_t pid;
+    int fd;                     /* its stdout until the port is read */
     int port;
 } srv;
 
@@ -54,13 +55,11 @@ static int run_argv(const char *const argv[])
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
-/* Start server.py with extra args; reads the port it prints (15 s bound). */
-static int srv_start(srv *s, const world *w, const char *cert, const char *key)
+/* Start server.py (TLS when cert is given); srv_port reads the port it prints. */
+static int srv_spawn(srv *s, const world *w, const char *cert, const char *key)
 {
-    char script[HF_PATH_MAX + 32], files[HF_PATH_MAX + 32], line[32];
+    char script[HF_PATH_MAX + 32], files[HF_PATH_MAX + 32];
     int pfd[2];
-    size_t n = 0;
-    struct pollfd pf;
 
     snprintf(script, sizeof(script), "%s/server.py", w->fixtures);
     snprintf(files, sizeof(files), "%s/models", w->fixtures);
@@ -78,16 +77,25 @@ static int srv_start(srv *s, const world *w, const char *cert, const char *key)
         _exit(127);
     }
     close(pfd[1]);
-    pf.fd = pfd[0];
-    pf.events = POLLIN;
-    while (n < sizeof(line) - 1 && poll(&pf, 1, 15000) > 0) {
-        ssize_t k = read(pfd[0], line + n, 1);
+    s->fd = pfd[0];
+    return s->pid > 0 ? 0 : -1;
+}
+
+/* The port line (60 s bound: a loaded machine imports python slowly). */
+static int srv_port(srv *s)
+{
+    char line[32];
+    size_t n = 0;
+    struct pollfd pf = {.fd = s->fd, .events = POLLIN};
+
+    while (n < sizeof(line) - 1 && poll(&pf, 1, 60000) > 0) {
+        ssize_t k = read(s->fd, line + n, 1);
         if (k <= 0 || line[n] == '\n')
             break;
         n++;
     }
     line[n] = '\0';
-    close(pfd[0]);
+    close(s->fd);
     s->port = atoi(line);
     return s->port > 0 ? 0 : -1;
 }
@@ -121,18 +129,22 @@ static int setup(void **state)
     if (mkdir(w.capath, 0700) < 0 || run_argv((const char *const[]){"cp", w.ca, cmd, NULL}) != 0 ||
         run_argv((const char *const[]){"openssl", "rehash", w.capath, NULL}) != 0)
         return -1;
-    snprintf(crt, sizeof(crt), "%s/valid.crt", w.tmp);
-    snprintf(key, sizeof(key), "%s/valid.key", w.tmp);
-    if (srv_start(&w.plain, &w, NULL, NULL) < 0 || srv_start(&w.tls, &w, crt, key) < 0)
+    /* all four start at once; then their ports */
+    static const char *const names[] = {"valid", "expired", "wrongname"};
+    srv *tls[] = {&w.tls, &w.expired, &w.wrongname};
+    if (srv_spawn(&w.plain, &w, NULL, NULL) < 0)
         return -1;
-    snprintf(crt, sizeof(crt), "%s/expired.crt", w.tmp);
-    snprintf(key, sizeof(key), "%s/expired.key", w.tmp);
-    if (srv_start(&w.expired, &w, crt, key) < 0)
+    for (size_t i = 0; i < HF_ARRAY_SIZE(names); i++) {
+        snprintf(crt, sizeof(crt), "%s/%s.crt", w.tmp, names[i]);
+        snprintf(key, sizeof(key), "%s/%s.key", w.tmp, names[i]);
+        if (srv_spawn(tls[i], &w, crt, key) < 0)
+            return -1;
+    }
+    if (srv_port(&w.plain) < 0)
         return -1;
-    snprintf(crt, sizeof(crt), "%s/wrongname.crt", w.tmp);
-    snprintf(key, sizeof(key), "%s/wrongname.key", w.tmp);
-    if (srv_start(&w.wrongname, &w, crt, key) < 0)
-        return -1;
+    for (size_t i = 0; i < HF_ARRAY_SIZE(tls); i++)
+        if (srv_port(tls[i]) < 0)
+            return -1;
     if (hf_http_global_init() < 0)
         return -1;
     *state = &w;
