@@ -82,10 +82,24 @@ static void hfn_perf_num(hf_buf *b, double v)
 {
     if (isnan(v))
         return;
-    if (v == floor(v) && fabs(v) < 1e15)
+    /* Fixed point only: perfdata parsers reject exponents ("8.7e-05"). Six
+     * significant digits, trailing zeros trimmed. */
+    if (v == floor(v) && fabs(v) < 1e15) {
         hf_buf_printf(b, "%.0f", v);
-    else
-        hf_buf_printf(b, "%.6g", v);
+    } else {
+        double a = fabs(v);
+        int decimals = a >= 1e5 ? 1 : a >= 1 ? 6 - 1 - (int)floor(log10(a)) : 6 - (int)floor(log10(a));
+        size_t start = b->len;
+        if (decimals > 15)
+            decimals = 15;
+        if (decimals < 1)
+            decimals = 1;
+        hf_buf_printf(b, "%.*f", decimals, v);
+        while (b->len > start && b->s[b->len - 1] == '0')
+            b->s[--b->len] = '\0';
+        if (b->len > start && b->s[b->len - 1] == '.')
+            b->s[--b->len] = '\0';
+    }
 }
 
 void hfn_perf(hfn *p, const char *label, double value, const char *uom,
@@ -423,6 +437,7 @@ int hfn_main(const hfn_mode *m, int argc, char **argv)
     }
     hfn_alarm(&p);
     m->run(&p, opts);
+    alarm(0);                   /* finished: a slow exit must not print a second line */
     if (m->cleanup)
         m->cleanup(opts);
     free(opts);
