@@ -529,9 +529,11 @@ static int prom_label_value(prom_ctx *c, const char *lname, int lnlen)
                 if (c->pos + 1 >= c->len)
                     return prom_fail(c, -EINVAL, open + 1, "unterminated value of label '%.*s'",
                                      lnlen, lname);
-                c->pos++;
-                return prom_fail(c, -EINVAL, c->pos, "bad escape '\\%s' in value of label '%.*s'",
-                                 FOUND(c), lnlen, lname);
+                if (e > 0x20 && e < 0x7f)
+                    return prom_fail(c, -EINVAL, c->pos + 1, "bad escape '\\%c' in value of label '%.*s'",
+                                     e, lnlen, lname);
+                return prom_fail(c, -EINVAL, c->pos + 1, "bad escape (backslash, byte 0x%02x) in value of "
+                                 "label '%.*s'", (unsigned char)e, lnlen, lname);
             }
             hf_buf_append(&c->tmp, e == 'n' ? "\n" : &c->s[c->pos + 1], 1);
             c->pos += 2;
@@ -735,6 +737,11 @@ static int prom_sample(prom_ctx *c)
         return prom_fail(c, -EINVAL, c->pos + 1, "expected a metric name, found %s", FOUND(c));
     c->nlab = 0;
     hf_buf_reset(&c->tmp);
+    if (c->pos < c->len && prom_blank(c->s[c->pos])) {
+        prom_skip_blanks(c);    /* "name {labels} value" is allowed too */
+        if (c->pos < c->len && c->s[c->pos] != '{')
+            c->pos--;           /* back to a blank: what follows is the value */
+    }
     if (c->pos < c->len && c->s[c->pos] == '{') {
         if ((r = prom_labels(c)) < 0)
             return r;
