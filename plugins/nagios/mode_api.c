@@ -204,27 +204,34 @@ static int hfm_api_state_path(const hfn *p, const hfm_api_opts *o, char *out, si
 
 /* ---- output ------------------------------------------------------------------ */
 
+/* hfn_perf, but "U" without a unit (hfn_perf writes "U%" and "Us"). */
+static void hfm_api_perf1(hfn *p, const char *label, double v, const char *uom, const hf_range *w,
+                          const hf_range *c, double min, double max)
+{
+    hfn_perf(p, label, v, isnan(v) ? "" : uom, w, c, min, max);
+}
+
 static void hfm_api_perf(hfn *p, const hfm_api_opts *o, const hf_prom_api_stats *s,
                          const hf_range *ew, const hf_range *ec)
 {
-    hfn_perf(p, "rate", s->rate, "", NULL, NULL, NAN, NAN);
-    hfn_perf(p, "requests", s->requests, "c", NULL, NULL, NAN, NAN);
-    hfn_perf(p, "errors", s->error_pct, "%", ew, ec, 0, 100);
+    hfm_api_perf1(p, "rate", s->rate, "", NULL, NULL, NAN, NAN);
+    hfm_api_perf1(p, "requests", s->requests, "c", NULL, NULL, NAN, NAN);
+    hfm_api_perf1(p, "errors", s->error_pct, "%", ew, ec, 0, 100);
     if (s->lat_source != HF_PROM_LAT_NONE) {
-        hfn_perf(p, "p50", s->p50, "s", NULL, NULL, NAN, NAN);
-        hfn_perf(p, "p95", s->p95, "s", &o->p95_warn, &o->p95_crit, NAN, NAN);
-        hfn_perf(p, "p99", s->p99, "s", NULL, NULL, NAN, NAN);
+        hfm_api_perf1(p, "p50", s->p50, "s", NULL, NULL, NAN, NAN);
+        hfm_api_perf1(p, "p95", s->p95, "s", &o->p95_warn, &o->p95_crit, NAN, NAN);
+        hfm_api_perf1(p, "p99", s->p99, "s", NULL, NULL, NAN, NAN);
     }
     if (s->queue_metric)
-        hfn_perf(p, "queue", s->queue, "", NULL, NULL, NAN, NAN);
+        hfm_api_perf1(p, "queue", s->queue, "", NULL, NULL, NAN, NAN);
     if (s->ttft_metric)
-        hfn_perf(p, "ttft_p95", s->ttft_p95, "s", NULL, NULL, NAN, NAN);
+        hfm_api_perf1(p, "ttft_p95", s->ttft_p95, "s", NULL, NULL, NAN, NAN);
     if (s->tokens_metric)
-        hfn_perf(p, "tokens_per_s", s->tokens_per_s, "", NULL, NULL, NAN, NAN);
+        hfm_api_perf1(p, "tokens_per_s", s->tokens_per_s, "", NULL, NULL, NAN, NAN);
     if (s->kv_metric)
-        hfn_perf(p, "kv_cache", s->kv_cache_pct, "%", NULL, NULL, 0, 100);
+        hfm_api_perf1(p, "kv_cache", s->kv_cache_pct, "%", NULL, NULL, 0, 100);
     if (s->gpu_metric)
-        hfn_perf(p, "gpu_util", s->gpu_util_pct, "%", NULL, NULL, 0, 100);
+        hfm_api_perf1(p, "gpu_util", s->gpu_util_pct, "%", NULL, NULL, 0, 100);
 }
 
 static void hfm_api_summary(hfn *p, const hf_prom_api_stats *s)
@@ -345,9 +352,9 @@ static void hfm_api_run(hfn *p, const void *vo)
 const hfn_mode hfm_api = {
     .name = "api",
     .title = "API",
-    .usage = "[--metrics-url URL] [--models-url URL --model ID] [--ca FILE] [--insecure] "
+    .usage = "[--metrics-url URL] [--model ID [--models-url URL]] [--ca FILE] [--insecure] "
              "[--requests-metric NAME] [--duration-metric NAME] [--error-label NAME] [--error-regex RE] "
-             "[--error-warning PCT] [--error-critical PCT] [--p95-warning S] [--p95-critical S] "
+             "[--error-warning RANGE] [--error-critical RANGE] [--p95-warning RANGE] [--p95-critical RANGE] "
              "[--state-dir DIR] [-t SECONDS]",
     .help =
         "Rate, error ratio and p50/p95/p99 latency of the HelixFlow API from its Prometheus\n"
