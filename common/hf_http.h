@@ -23,6 +23,7 @@ typedef struct hf_http_config {
     bool insecure;                  /* skip verification (default false: verify) */
     bool keep_body;                 /* keep the body in the result */
     size_t max_body;                /* bytes kept / scanned; 0 = 4 MiB */
+    long max_redirects;             /* redirects followed; 0 = none (3xx is the answer) */
 } hf_http_config;
 
 typedef struct hf_http_result {
@@ -40,6 +41,9 @@ typedef struct hf_http_result {
     double cert_days_left;          /* earliest notAfter in the peer chain; NAN without TLS */
     char *body;                     /* owned by the result when keep_body; NUL-terminated */
     char error[HF_ERR_MAX];         /* transfer error naming the URL; "" when done */
+    char reason[64];                /* status line reason phrase ("OK"); "" when none (HTTP/2) */
+    bool truncated;                 /* body larger than max_body: checks saw the first max_body bytes */
+    char check_error[HF_ERR_MAX];   /* why the model check failed (not a list, malformed at byte N) */
 } hf_http_result;
 
 /* Once per process, before threads. Returns 0 or -EIO. */
@@ -52,5 +56,24 @@ int hf_http_probe(const hf_http_config *cfg, hf_http_result *res);
 
 /* Frees what the result owns (the body); accepts NULL. */
 void hf_http_result_free(hf_http_result *res);
+
+/* Pairs with hf_http_global_init (libcurl counts the calls); at exit. */
+void hf_http_global_cleanup(void);
+
+/* Validate a URL the way the probe will use it: parseable, scheme http or
+ * https, a host. Returns 0 or -EINVAL with a message in err (size n). */
+int hf_http_url_check(const char *url, char *err, size_t n);
+
+/* Validate a POSIX ERE. Returns 0 or -EINVAL with regerror's text in err. */
+int hf_http_regex_check(const char *re, char *err, size_t n);
+
+/* Look for model id `model` in an OpenAI-style list body
+ * {"data":[{"id":"<model>",...},...],...} of len bytes (need not be
+ * NUL-terminated; never read past len). Only "id" members of objects that
+ * are elements of the top-level "data" array count; strings are compared
+ * after JSON unescaping. Returns 1 found, 0 not found in a well-formed list,
+ * -EBADMSG when the body is not such a list or is malformed/truncated (err,
+ * size n, names the byte offset). Nesting deeper than 64 is -EBADMSG. */
+int hf_http_models_find(const char *body, size_t len, const char *model, char *err, size_t n);
 
 #endif
