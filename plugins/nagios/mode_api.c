@@ -23,6 +23,7 @@
 #define HFM_API_ERR_CRIT "5"
 #define HFM_API_P95_WARN "2"
 #define HFM_API_P95_CRIT "5"
+#define HFM_API_MAX_PAGE ((size_t)16 << 20)     /* metrics page bytes parsed */
 
 typedef struct hfm_api_opts {
     const char *metrics_url;
@@ -114,11 +115,15 @@ static int hfm_api_validate(hfn *p, void *vo)
 {
     hfm_api_opts *o = vo;
     regex_t re;
-    char msg[128];
+    char msg[HF_ERR_MAX];
     int r;
 
     if (o->models_url && !o->model)
         return hfn_bad_usage(p, "--models-url needs --model ID (the model the list must contain)");
+    if (hf_http_url_check(o->metrics_url, msg, sizeof(msg)) < 0)
+        return hfn_bad_usage(p, "--metrics-url: %s", msg);
+    if (o->models_url && hf_http_url_check(o->models_url, msg, sizeof(msg)) < 0)
+        return hfn_bad_usage(p, "--models-url: %s", msg);
     if (o->cfg.error_regex) {
         if ((r = regcomp(&re, o->cfg.error_regex, REG_EXTENDED | REG_NOSUB)) != 0) {
             regerror(r, &re, msg, sizeof(msg));
@@ -147,6 +152,8 @@ static void hfm_api_models(hfn *p, const hfm_api_opts *o, long timeout_ms)
         hfn_add(p, HF_CRITICAL, "models list unreachable: %s", res.error);
     else if (!res.status_ok)
         hfn_add(p, HF_CRITICAL, "models list %s returned HTTP %ld", hc.url, res.status);
+    else if (!res.model_ok && res.check_error[0])
+        hfn_add(p, HF_CRITICAL, "models list %s: %s", hc.url, res.check_error);
     else if (!res.model_ok)
         hfn_add(p, HF_CRITICAL, "model '%s' not listed by %s", o->model, hc.url);
     else
@@ -163,6 +170,7 @@ static int hfm_api_fetch(hfn *p, const hfm_api_opts *o, long timeout_ms, hf_prom
         .ca_file = o->ca,
         .insecure = o->insecure,
         .keep_body = true,
+        .max_body = HFM_API_MAX_PAGE,
     };
     hf_http_result res;
     hf_prom_error perr;
@@ -176,6 +184,9 @@ static int hfm_api_fetch(hfn *p, const hfm_api_opts *o, long timeout_ms, hf_prom
         hfn_add(p, HF_CRITICAL, "metrics page %s returned HTTP %ld", o->metrics_url, res.status);
     else if (!res.size || !res.body)
         hfn_add(p, HF_UNKNOWN, "metrics page %s is empty", o->metrics_url);
+    else if (res.truncated)
+        hfn_add(p, HF_UNKNOWN, "metrics page %s is larger than %zu MiB", o->metrics_url,
+                HFM_API_MAX_PAGE >> 20);
     else if ((r = hf_prom_parse(res.body, res.size, NULL, doc, &perr)) < 0)
         hfn_add(p, HF_UNKNOWN, "metrics page %s", hf_prom_error_str(&perr, msg, sizeof(msg)));
     else if (!(*doc)->nsamples) {

@@ -87,8 +87,23 @@ expect_exact "metrics empty: UNKNOWN" 3 "HELIXFLOW API UNKNOWN: metrics page $M 
 
 CLOSED=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
 expect_check "closed port: CRITICAL" 2 \
-    "^HELIXFLOW API CRITICAL: metrics page unreachable: .*127\.0\.0\.1:$CLOSED" \
+    "^HELIXFLOW API CRITICAL: metrics page unreachable: GET http://127\.0\.0\.1:$CLOSED/metrics: Failed to connect to 127\.0\.0\.1 port $CLOSED after [0-9]+ ms: Couldn't connect to server\$" \
     -- "$CHECK" --metrics-url "http://127.0.0.1:$CLOSED/metrics" --state-dir "$(sd)"
+
+# a server that accepts and never answers: the probe gives up inside -t
+python3 -c 'import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(4)
+print(s.getsockname()[1], flush=True)
+conns = []
+t = time.time()
+while time.time() - t < 30:
+    c, _ = s.accept(); conns.append(c)' >"$WORK/hang.port" &
+HANG_PID=$!
+for _ in $(seq 50); do [ -s "$WORK/hang.port" ] && break; sleep 0.1; done
+expect_check "silent server, -t 2: CRITICAL before the alarm" 2 \
+    "^HELIXFLOW API CRITICAL: metrics page unreachable: .*127\.0\.0\.1:$(cat "$WORK/hang.port")/metrics.*(timed out|Timeout)" \
+    -- "$CHECK" --metrics-url "http://127.0.0.1:$(cat "$WORK/hang.port")/metrics" --state-dir "$(sd)" -t 2
+kill "$HANG_PID" 2>/dev/null; wait "$HANG_PID" 2>/dev/null
 
 # ---- fixed pages: exact lines ----------------------------------------------
 mkdir -p "$WORK/www"
@@ -132,6 +147,12 @@ printf 'api_requests_total 5\napi_requests_total{code="500" 1\n' >"$WORK/www/met
 expect_exact "fixed page, malformed line 2" 3 \
     "HELIXFLOW API UNKNOWN: metrics page line 2, column 31: expected ',' or '}' after label 'code', found '1'" \
     -- "$CHECK" --metrics-url "$U" --state-dir "$(sd)"
+python3 -c 'import sys
+with open(sys.argv[1], "w") as f:
+    f.write("# TYPE big gauge\n")
+    for i in range(400000): f.write("big{i=\"%d\",pad=\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"} 1\n" % i)' "$WORK/www/metrics"
+expect_exact "page over 16 MiB: UNKNOWN" 3 "HELIXFLOW API UNKNOWN: metrics page $U is larger than 16 MiB" \
+    -- "$CHECK" --metrics-url "$U" --state-dir "$(sd)"
 echo "garbage" >"$S/$(ls "$S")"
 cp "$FIX/helixflow.prom" "$WORK/www/metrics"
 expect_exact "corrupt state file: first-run figures, rewritten" 0 \
@@ -159,6 +180,8 @@ bad "--models-url without --model" \
     "HELIXFLOW API UNKNOWN: --models-url needs --model ID (the model the list must contain)" --models-url "$HF_MODELS_URL"
 bad "bad --error-regex" \
     "HELIXFLOW API UNKNOWN: --error-regex: '(': Unmatched ( or \\(" --error-regex '('
+bad "--metrics-url not http" "HELIXFLOW API UNKNOWN: --metrics-url: 'ftp://x/metrics': scheme must be http or https" \
+    --metrics-url ftp://x/metrics
 bad "empty --metrics-url" "HELIXFLOW API UNKNOWN: --metrics-url: empty value" --metrics-url ''
 bad "missing value" "HELIXFLOW API UNKNOWN: option '--p95-critical' needs a value" --p95-critical
 bad "stray argument" "HELIXFLOW API UNKNOWN: unexpected argument 'extra'" extra
