@@ -27,7 +27,7 @@
 
 typedef struct hfm_api_opts {
     const char *metrics_url;
-    const char *models_url;     /* NULL = HF_DEFAULT_MODELS_URL when --model is given */
+    const char *models_url;     /* checked when given or with --model (then default URL) */
     const char *model;
     const char *ca;
     bool insecure;
@@ -118,8 +118,6 @@ static int hfm_api_validate(hfn *p, void *vo)
     char msg[HF_ERR_MAX];
     int r;
 
-    if (o->models_url && !o->model)
-        return hfn_bad_usage(p, "--models-url needs --model ID (the model the list must contain)");
     if (hf_http_url_check(o->metrics_url, msg, sizeof(msg)) < 0)
         return hfn_bad_usage(p, "--metrics-url: %s", msg);
     if (o->models_url && hf_http_url_check(o->models_url, msg, sizeof(msg)) < 0)
@@ -152,6 +150,8 @@ static void hfm_api_models(hfn *p, const hfm_api_opts *o, long timeout_ms)
         hfn_add(p, HF_CRITICAL, "models list unreachable: %s", res.error);
     else if (!res.status_ok)
         hfn_add(p, HF_CRITICAL, "models list %s returned HTTP %ld", hc.url, res.status);
+    else if (!o->model)
+        hfn_add(p, HF_OK, "models list %s answered HTTP %ld", hc.url, res.status);
     else if (!res.model_ok && res.check_error[0])
         hfn_add(p, HF_CRITICAL, "models list %s: %s", hc.url, res.check_error);
     else if (!res.model_ok)
@@ -341,29 +341,39 @@ static void hfm_api_stats(hfn *p, const hfm_api_opts *o, const hf_prom_doc *doc)
     hfm_api_perf(p, o, &s, ew, ec);
 }
 
+/* Probe time: what -t leaves, minus room to parse, save and print (the -t
+ * alarm must never fire after the probe gave its answer). */
+static long hfm_api_budget(const hfn *p)
+{
+    long left = hfn_time_left_ms(p) - 250;
+
+    return left < 100 ? 100 : left;
+}
+
 static void hfm_api_run(hfn *p, const void *vo)
 {
     const hfm_api_opts *o = vo;
     hf_prom_doc *doc = NULL;
-    long left = hfn_time_left_ms(p);
+    long left = hfm_api_budget(p);
 
     if (hf_http_global_init() < 0) {
         hfn_add(p, HF_UNKNOWN, "cannot initialise libcurl");
         return;
     }
-    if (o->model) {
-        hfm_api_models(p, o, left / 2 > 0 ? left / 2 : 1);
-        left = hfn_time_left_ms(p);
+    if (o->model || o->models_url) {
+        hfm_api_models(p, o, left / 2);
+        left = hfm_api_budget(p);
     }
     if (hfm_api_fetch(p, o, left, &doc) == 0)
         hfm_api_stats(p, o, doc);
     hf_prom_doc_free(doc);
+    hf_http_global_cleanup();
 }
 
 const hfn_mode hfm_api = {
     .name = "api",
     .title = "API",
-    .usage = "[--metrics-url URL] [--model ID [--models-url URL]] [--ca FILE] [--insecure] "
+    .usage = "[--metrics-url URL] [--models-url URL] [--model ID] [--ca FILE] [--insecure] "
              "[--requests-metric NAME] [--duration-metric NAME] [--error-label NAME] [--error-regex RE] "
              "[--error-warning RANGE] [--error-critical RANGE] [--p95-warning RANGE] [--p95-critical RANGE] "
              "[--state-dir DIR] [-t SECONDS]",
@@ -375,8 +385,8 @@ const hfn_mode hfm_api = {
         "reports cumulative figures.\n\n"
         "Mode options:\n"
         "  --metrics-url URL      Prometheus text page (default " HF_DEFAULT_METRICS_URL ")\n"
-        "  --model ID             also check that the models list contains model ID\n"
-        "  --models-url URL       the models list (default " HF_DEFAULT_MODELS_URL ")\n"
+        "  --models-url URL       also check that this models list answers (2xx)\n"
+        "  --model ID             ... and contains model ID (URL default " HF_DEFAULT_MODELS_URL ")\n"
         "  --ca FILE              CA bundle for https (default: system store)\n"
         "  --insecure             do not verify the server certificate\n"
         "  --requests-metric NAME request counter (default " HF_DEFAULT_REQ_METRIC ")\n"

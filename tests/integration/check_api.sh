@@ -61,6 +61,13 @@ expect_check "low --p95-warning: WARNING" 1 \
 expect_check "--model listed: OK" 0 '^HELIXFLOW API OK: first run: ' \
     -- "$CHECK" --metrics-url "$M" --state-dir "$(sd)" --models-url "$HF_MODELS_URL" --ca "$HF_CA" \
     --model helixflow-70b
+expect_check "--models-url alone: the list answers" 0 '^HELIXFLOW API OK: first run: ' \
+    -- "$CHECK" --metrics-url "$M" --state-dir "$(sd)" --models-url "$HF_MODELS_URL" --ca "$HF_CA" -v
+ok "--models-url alone: said in the long output" grep -qx "\[OK\] models list $HF_MODELS_URL answered HTTP 200" \
+    <<<"$TB_OUT"
+expect_check "--models-url unverified without --ca: CRITICAL" 2 \
+    "^HELIXFLOW API CRITICAL: models list unreachable: " \
+    -- "$CHECK" --metrics-url "$M" --state-dir "$(sd)" --models-url "$HF_MODELS_URL" --model helixflow-7b
 expect_check "--model not listed: CRITICAL" 2 \
     "^HELIXFLOW API CRITICAL: model 'helixflow-13b' not listed by ${HF_MODELS_URL//./\\.} \| rate=U " \
     -- "$CHECK" --metrics-url "$M" --state-dir "$(sd)" --models-url "$HF_MODELS_URL" --ca "$HF_CA" \
@@ -165,7 +172,7 @@ expect_check "unusable state dir: WARNING" 1 \
     -- "$CHECK" --metrics-url "$U" --state-dir "$WORK/ro"
 
 # ---- bad arguments: UNKNOWN + the usage line --------------------------------
-USAGE="Usage: check_helixflow_api [--metrics-url URL] [--model ID [--models-url URL]] [--ca FILE] [--insecure] [--requests-metric NAME] [--duration-metric NAME] [--error-label NAME] [--error-regex RE] [--error-warning RANGE] [--error-critical RANGE] [--p95-warning RANGE] [--p95-critical RANGE] [--state-dir DIR] [-t SECONDS]"
+USAGE="Usage: check_helixflow_api [--metrics-url URL] [--models-url URL] [--model ID] [--ca FILE] [--insecure] [--requests-metric NAME] [--duration-metric NAME] [--error-label NAME] [--error-regex RE] [--error-warning RANGE] [--error-critical RANGE] [--p95-warning RANGE] [--p95-critical RANGE] [--state-dir DIR] [-t SECONDS]"
 bad() { # name "first line" args...
     local name=$1 want=$2
     shift 2
@@ -176,8 +183,6 @@ bad() { # name "first line" args...
 bad "bad --error-warning" \
     "HELIXFLOW API UNKNOWN: --error-warning: invalid range 'abc': end bound 'abc' is not a finite number" --error-warning abc
 bad "unknown option" "HELIXFLOW API UNKNOWN: unknown option '--bogus'" --bogus
-bad "--models-url without --model" \
-    "HELIXFLOW API UNKNOWN: --models-url needs --model ID (the model the list must contain)" --models-url "$HF_MODELS_URL"
 bad "bad --error-regex" \
     "HELIXFLOW API UNKNOWN: --error-regex: '(': Unmatched ( or \\(" --error-regex '('
 bad "--metrics-url not http" "HELIXFLOW API UNKNOWN: --metrics-url: 'ftp://x/metrics': scheme must be http or https" \
