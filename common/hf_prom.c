@@ -1,5 +1,6 @@
 /* hf_prom: the Prometheus text exposition format 0.0.4 parser (see hf_prom.h). */
 #include "hf_prom.h"
+#include "hf_prom_impl.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -11,192 +12,7 @@
 #include <string.h>
 #include <strings.h>
 
-#define PROM_ARENA_CHUNK 65536
 #define PROM_NUM_MAX 128        /* longest number token we convert */
-
-/* ---- arena: every string and label array of a doc ---------------------- */
-
-struct hf_prom_arena {
-    struct hf_prom_arena *next;
-    size_t used, cap;
-    max_align_t data[];
-};
-
-static void *prom_alloc(hf_prom_doc *d, size_t n)
-{
-    struct hf_prom_arena *a = d->arena;
-    size_t al = _Alignof(max_align_t);
-
-    n = (n + al - 1) / al * al;
-    if (!a || a->cap - a->used < n) {
-        size_t cap = n > PROM_ARENA_CHUNK ? n : PROM_ARENA_CHUNK;
-        struct hf_prom_arena *na = malloc(sizeof(*na) + cap);
-        if (!na)
-            return NULL;
-        na->next = a;
-        na->used = 0;
-        na->cap = cap;
-        d->arena = a = na;
-    }
-    void *p = (char *)a->data + a->used;
-    a->used += n;
-    return p;
-}
-
-static char *prom_strndup(hf_prom_doc *d, const char *s, size_t n)
-{
-    char *p = prom_alloc(d, n + 1);
-
-    if (p) {
-        memcpy(p, s, n);
-        p[n] = '\0';
-    }
-    return p;
-}
-
-void hf_prom_doc_free(hf_prom_doc *doc)
-{
-    if (!doc)
-        return;
-    for (size_t i = 0; i < doc->nfamilies; i++)
-        free(doc->families[i].samples);
-    free(doc->families);
-    free(doc->index);
-    for (struct hf_prom_arena *a = doc->arena, *n; a; a = n) {
-        n = a->next;
-        free(a);
-    }
-    free(doc);
-}
-
-/* ---- family index -------------------------------------------------------- */
-
-static uint64_t prom_hash(const char *s, size_t n)
-{
-    uint64_t h = 1469598103934665603ULL;
-
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
-    return h;
-}
-
-/* Index slot holding family name s[0..n), or the empty slot where it goes. */
-static size_t *prom_slot(const hf_prom_doc *d, const char *s, size_t n)
-{
-    size_t mask = d->capindex - 1;
-
-    for (size_t i = prom_hash(s, n) & mask;; i = (i + 1) & mask) {
-        size_t v = d->index[i];
-        if (!v)
-            return &d->index[i];
-        const char *name = d->families[v - 1].name;
-        if (strncmp(name, s, n) == 0 && name[n] == '\0')
-            return &d->index[i];
-    }
-}
-
-static hf_prom_family *prom_lookup(const hf_prom_doc *d, const char *s, size_t n)
-{
-    size_t *slot;
-
-    if (!d->capindex)
-        return NULL;
-    slot = prom_slot(d, s, n);
-    return *slot ? &d->families[*slot - 1] : NULL;
-}
-
-static int prom_reindex(hf_prom_doc *d)
-{
-    size_t cap = d->capindex ? d->capindex * 2 : 64;
-    size_t *idx = calloc(cap, sizeof(*idx));
-
-    if (!idx)
-        return -ENOMEM;
-    free(d->index);
-    d->index = idx;
-    d->capindex = cap;
-    for (size_t i = 0; i < d->nfamilies; i++) {
-        const char *name = d->families[i].name;
-        *prom_slot(d, name, strlen(name)) = i + 1;
-    }
-    return 0;
-}
-
-const hf_prom_family *hf_prom_find(const hf_prom_doc *doc, const char *name)
-{
-    return doc && name ? prom_lookup(doc, name, strlen(name)) : NULL;
-}
-
-static bool prom_has_suffix(const char *s, size_t n, const char *suf, size_t *base)
-{
-    size_t k = strlen(suf);
-
-    if (n <= k || memcmp(s + n - k, suf, k) != 0)
-        return false;
-    *base = n - k;
-    return true;
-}
-
-/* The family a sample called s[0..n) belongs to, or NULL. *bare_in_hist is
- * set when s names a histogram family itself (not a valid sample name). */
-static hf_prom_family *prom_sample_family(const hf_prom_doc *d, const char *s, size_t n,
-                                          bool *bare_in_hist)
-{
-    hf_prom_family *f = prom_lookup(d, s, n);
-    size_t b;
-
-    *bare_in_hist = false;
-    if (f) {
-        *bare_in_hist = f->type == HF_PROM_HISTOGRAM;
-        return f;
-    }
-    if (prom_has_suffix(s, n, "_bucket", &b)) {
-        f = prom_lookup(d, s, b);
-        return f && f->type == HF_PROM_HISTOGRAM ? f : NULL;
-    }
-    if (prom_has_suffix(s, n, "_sum", &b) || prom_has_suffix(s, n, "_count", &b)) {
-        f = prom_lookup(d, s, b);
-        return f && (f->type == HF_PROM_HISTOGRAM || f->type == HF_PROM_SUMMARY) ? f : NULL;
-    }
-    return NULL;
-}
-
-const hf_prom_family *hf_prom_find_sample_family(const hf_prom_doc *doc, const char *sample_name)
-{
-    bool bare;
-    const hf_prom_family *f;
-
-    if (!doc || !sample_name)
-        return NULL;
-    f = prom_sample_family(doc, sample_name, strlen(sample_name), &bare);
-    return bare ? NULL : f;
-}
-
-const char *hf_prom_label_value(const hf_prom_sample *s, const char *name)
-{
-    for (size_t i = 0; s && i < s->nlabels; i++)
-        if (strcmp(s->labels[i].name, name) == 0)
-            return s->labels[i].value;
-    return NULL;
-}
-
-const char *hf_prom_type_name(hf_prom_type t)
-{
-    static const char *const names[] = {"untyped", "counter", "gauge", "histogram", "summary"};
-
-    return (unsigned)t < HF_ARRAY_SIZE(names) ? names[t] : "untyped";
-}
-
-const char *hf_prom_error_str(const hf_prom_error *err, char *buf, size_t n)
-{
-    if (!err->line)
-        snprintf(buf, n, "%s", err->msg);
-    else if (!err->column)
-        snprintf(buf, n, "line %zu: %s", err->line, err->msg);
-    else
-        snprintf(buf, n, "line %zu, column %zu: %s", err->line, err->column, err->msg);
-    return buf;
-}
 
 /* ---- numbers --------------------------------------------------------------- */
 
@@ -378,7 +194,7 @@ static int prom_family(prom_ctx *c, const char *name, size_t n, hf_prom_family *
     hf_prom_doc *d = c->doc;
     hf_prom_family *f;
 
-    if ((f = prom_lookup(d, name, n))) {
+    if ((f = hf_prom_doc_lookup(d, name, n))) {
         *out = f;
         return 0;
     }
@@ -395,19 +211,19 @@ static int prom_family(prom_ctx *c, const char *name, size_t n, hf_prom_family *
     c->last = NULL;             /* old pointers may be gone; resolution may change */
     f = &d->families[d->nfamilies];
     memset(f, 0, sizeof(*f));
-    if (!(f->name = prom_strndup(d, name, n)))
+    if (!(f->name = hf_prom_doc_strndup(d, name, n)))
         return prom_oom(c);
     d->nfamilies++;
-    if (d->nfamilies * 2 > d->capindex && prom_reindex(d) < 0)
+    if (d->nfamilies * 2 > d->capindex && hf_prom_doc_reindex(d) < 0)
         return prom_oom(c);
-    *prom_slot(d, name, n) = d->nfamilies;
+    *hf_prom_doc_slot(d, name, n) = d->nfamilies;
     *out = f;
     return 0;
 }
 
 static char *prom_help_text(prom_ctx *c, const char *s, size_t n)
 {
-    char *out = prom_alloc(c->doc, n + 1);
+    char *out = hf_prom_doc_alloc(c->doc, n + 1);
     size_t k = 0;
 
     if (!out)
@@ -646,7 +462,7 @@ static int prom_check_special(prom_ctx *c, const hf_prom_family *f, const char *
             return prom_fail(c, -EINVAL, name_col, "bad quantile value \"%.40s\"", v);
         return 0;
     }
-    if (f->type != HF_PROM_HISTOGRAM || !prom_has_suffix(s, n, "_bucket", &b))
+    if (f->type != HF_PROM_HISTOGRAM || !hf_prom_has_suffix(s, n, "_bucket", &b))
         return 0;
     if (!(v = prom_lab_value(c, "le")))
         return prom_fail(c, -EINVAL, name_col, "histogram bucket '%.*s' without an 'le' label", (int)n, s);
@@ -656,7 +472,7 @@ static int prom_check_special(prom_ctx *c, const hf_prom_family *f, const char *
         return 0;
     const hf_prom_sample *prev = &f->samples[f->nsamples - 1];
     const char *pv = hf_prom_label_value(prev, "le");
-    if (!pv || strcmp(prev->name, f->name) == 0 || !prom_has_suffix(prev->name, strlen(prev->name), "_bucket", &b))
+    if (!pv || strcmp(prev->name, f->name) == 0 || !hf_prom_has_suffix(prev->name, strlen(prev->name), "_bucket", &b))
         return 0;
     if (!prom_same_series(c, prev) || prom_float(pv, strlen(pv), &prev_le) < 0)
         return 0;
@@ -686,15 +502,15 @@ static int prom_store(prom_ctx *c, hf_prom_family *f, const char *name, size_t n
     smp = &f->samples[f->nsamples];
     memset(smp, 0, sizeof(*smp));
     smp->name = (strlen(f->name) == n && memcmp(f->name, name, n) == 0) ? f->name
-        : prom_strndup(d, name, n);
+        : hf_prom_doc_strndup(d, name, n);
     if (!smp->name)
         return prom_oom(c);
-    if (c->nlab && !(smp->labels = prom_alloc(d, c->nlab * sizeof(*smp->labels))))
+    if (c->nlab && !(smp->labels = hf_prom_doc_alloc(d, c->nlab * sizeof(*smp->labels))))
         return prom_oom(c);
     for (size_t i = 0; i < c->nlab; i++) {
         const char *v = c->tmp.s + c->voff[i];
-        smp->labels[i].name = prom_strndup(d, c->lab[i].name, c->nlen[i]);
-        smp->labels[i].value = prom_strndup(d, v, strlen(v));
+        smp->labels[i].name = hf_prom_doc_strndup(d, c->lab[i].name, c->nlen[i]);
+        smp->labels[i].value = hf_prom_doc_strndup(d, v, strlen(v));
         if (!smp->labels[i].name || !smp->labels[i].value)
             return prom_oom(c);
     }
@@ -712,7 +528,7 @@ static int prom_store(prom_ctx *c, hf_prom_family *f, const char *name, size_t n
 static int prom_resolve(prom_ctx *c, const char *s, size_t n, hf_prom_family **out)
 {
     bool bare = false;
-    hf_prom_family *f = prom_sample_family(c->doc, s, n, &bare);
+    hf_prom_family *f = hf_prom_doc_sample_family(c->doc, s, n, &bare);
 
     if (bare)
         return prom_fail(c, -EINVAL, 1, "sample '%.*s' in histogram '%s': expected %s_bucket, _sum or _count",
