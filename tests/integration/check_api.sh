@@ -1,4 +1,194 @@
 #!/bin/bash
-# Placeholder: not written yet.
-echo "check_api: not written yet"
-exit 77
+# Integration: check_helixflow_api against the test bed's metrics endpoint
+# (live, moving counters) and against fixed pages served from a temp dir
+# (exact first lines). Pins first lines and exit codes for OK, WARNING,
+# CRITICAL and UNKNOWN.
+set -u
+. "$(dirname "$0")/lib.sh"
+
+CHECK=$(hf_bin check_helixflow_api)
+FIX=${HF_FIXTURES:-$(cd "$(dirname "$0")/../unit/fixtures" && pwd)}/prom
+tb_up --no-writer
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/hf-check-api.XXXXXX")
+STATIC_PID=
+cleanup() {
+    [ -n "$STATIC_PID" ] && kill "$STATIC_PID" 2>/dev/null && wait "$STATIC_PID" 2>/dev/null
+    rm -rf "$WORK"
+    _tb_cleanup
+}
+trap cleanup EXIT
+
+M=$HF_METRICS_URL
+sd() { mktemp -d "$WORK/state.XXXXXX"; }  # a fresh state dir
+
+# ---- live test bed -------------------------------------------------------
+NUM='[0-9]+(\.[0-9]+)?'
+SIGNALS="queue=[0-9]+ ttft_p95=${NUM}s tokens_per_s=(U|$NUM) kv_cache=${NUM}%;;;0;100"
+S=$(sd)
+expect_check "first run: cumulative figures, said so" 0 \
+    "^HELIXFLOW API OK: first run: [0-9]+ requests since start, 0\.[0-9]{2}% errors, p95 0\.[0-9]{3} s \(cumulative; rate from the next run\) \| rate=U requests=[0-9]+c errors=$NUM%;1;5;0;100 p50=${NUM}s p95=${NUM}s;2;5 p99=${NUM}s $SIGNALS\$" \
+    -- "$CHECK" --metrics-url "$M" --state-dir "$S"
+sleep 1.2
+# ~1 s of test-bed traffic is a few dozen requests whose per-bucket counts the
+# test bed truncates: the delta's error ratio and p95 are noise, so this run
+# only asserts the rate (thresholds out of the way).
+expect_check "second run with the state dir: a rate" 0 \
+    "^HELIXFLOW API OK: [1-9][0-9]*\.[0-9] req/s, ($NUM% errors|no requests), p95 ($NUM s|n/a) \| rate=[1-9]$NUM requests=[0-9]+c errors=(U|$NUM%);100;100;0;100 p50=(U|${NUM}s) p95=(U|${NUM}s);100;100 p99=(U|${NUM}s) queue=[0-9]+ ttft_p95=(U|${NUM}s) tokens_per_s=[1-9]$NUM kv_cache=${NUM}%;;;0;100\$" \
+    -- "$CHECK" --metrics-url "$M" --state-dir "$S" --error-warning 100 --error-critical 100 \
+    --p95-warning 100 --p95-critical 100
+ok "one state file per metrics URL" test "$(ls "$S" | wc -l)" = 1
+expect_check "-v lists where each figure came from" 0 \
+    '^HELIXFLOW API OK: ' -- "$CHECK" --metrics-url "$M" --state-dir "$(sd)" -v
+ok "-v: vLLM queue, TTFT, KV cache named" bash -c \
+    "printf '%s\n' \"\$0\" | grep -q '^\[OK\] time to first token p95 .* (vllm:time_to_first_token_seconds)\$' &&
+     printf '%s\n' \"\$0\" | grep -q '^\[OK\] KV cache .*% used (vllm:gpu_cache_usage_perc)\$' &&
+     printf '%s\n' \"\$0\" | grep -q '^\[OK\] queue [0-9]* (helixflow_queue_depth)\$'" "$TB_OUT"
+expect_check "low --error-warning: WARNING" 1 \
+    "^HELIXFLOW API WARNING: error ratio 0\.[0-9]{2}% \(warning threshold 0\.1\) \| rate=U requests=[0-9]+c errors=$NUM%;0\.1;5;0;100 " \
+    -- "$CHECK" --metrics-url "$M" --state-dir "$(sd)" --error-warning 0.1
+expect_check "-w is the error ratio too" 1 \
+    "^HELIXFLOW API WARNING: error ratio 0\.[0-9]{2}% \(warning threshold 0\.2\) \| " \
+    -- "$CHECK" --metrics-url "$M" --state-dir "$(sd)" -w 0.2
+expect_check "low --error-critical: CRITICAL" 2 \
+    "^HELIXFLOW API CRITICAL: error ratio 0\.[0-9]{2}% \(critical threshold 0\.1\) \| " \
+    -- "$CHECK" --metrics-url "$M" --state-dir "$(sd)" --error-critical 0.1
+expect_check "low --p95-critical: CRITICAL" 2 \
+    "^HELIXFLOW API CRITICAL: p95 latency 0\.[0-9]{3} s \(critical threshold 0\.1\) \| .* p95=${NUM}s;2;0\.1 " \
+    -- "$CHECK" --metrics-url "$M" --state-dir "$(sd)" --p95-critical 0.1
+expect_check "low --p95-warning: WARNING" 1 \
+    "^HELIXFLOW API WARNING: p95 latency 0\.[0-9]{3} s \(warning threshold 0\.2\) \| " \
+    -- "$CHECK" --metrics-url "$M" --state-dir "$(sd)" --p95-warning 0.2
+expect_check "--model listed: OK" 0 '^HELIXFLOW API OK: first run: ' \
+    -- "$CHECK" --metrics-url "$M" --state-dir "$(sd)" --models-url "$HF_MODELS_URL" --ca "$HF_CA" \
+    --model helixflow-70b
+expect_check "--models-url alone: the list answers" 0 '^HELIXFLOW API OK: first run: ' \
+    -- "$CHECK" --metrics-url "$M" --state-dir "$(sd)" --models-url "$HF_MODELS_URL" --ca "$HF_CA" -v
+ok "--models-url alone: said in the long output" grep -qx "\[OK\] models list $HF_MODELS_URL answered HTTP 200" \
+    <<<"$TB_OUT"
+expect_check "--models-url unverified without --ca: CRITICAL" 2 \
+    "^HELIXFLOW API CRITICAL: models list unreachable: " \
+    -- "$CHECK" --metrics-url "$M" --state-dir "$(sd)" --models-url "$HF_MODELS_URL" --model helixflow-7b
+expect_check "--model not listed: CRITICAL" 2 \
+    "^HELIXFLOW API CRITICAL: model 'helixflow-13b' not listed by ${HF_MODELS_URL//./\\.} \| rate=U " \
+    -- "$CHECK" --metrics-url "$M" --state-dir "$(sd)" --models-url "$HF_MODELS_URL" --ca "$HF_CA" \
+    --model helixflow-13b
+expect_exact "no such request metric: UNKNOWN" 3 \
+    "HELIXFLOW API UNKNOWN: metrics page $M has no http_requests_total samples" \
+    -- "$CHECK" --metrics-url "$M" --state-dir "$(sd)" --requests-metric http_requests_total
+expect_exact "HTTP 404: CRITICAL" 2 \
+    "HELIXFLOW API CRITICAL: metrics page ${M%/metrics}/nope returned HTTP 404" \
+    -- "$CHECK" --metrics-url "${M%/metrics}/nope" --state-dir "$(sd)"
+
+"$HF_TESTBED" metrics "$TB_DIR" malformed >/dev/null
+expect_exact "metrics malformed: UNKNOWN naming the line" 3 \
+    "HELIXFLOW API UNKNOWN: metrics page line 3, column 31: expected ',' or '}' after label 'code', found '1'" \
+    -- "$CHECK" --metrics-url "$M" --state-dir "$(sd)"
+"$HF_TESTBED" metrics "$TB_DIR" summary >/dev/null
+expect_check "metrics summary: OK from the quantiles" 0 \
+    "^HELIXFLOW API OK: first run: [0-9]+ requests since start, 0\.[0-9]{2}% errors, p95 0\.450 s \(cumulative; rate from the next run\) \| rate=U requests=[0-9]+c errors=$NUM%;1;5;0;100 p50=0\.1s p95=0\.45s;2;5 p99=2\.5s $SIGNALS\$" \
+    -- "$CHECK" --metrics-url "$M" --state-dir "$(sd)"
+"$HF_TESTBED" metrics "$TB_DIR" empty >/dev/null
+expect_exact "metrics empty: UNKNOWN" 3 "HELIXFLOW API UNKNOWN: metrics page $M is empty" \
+    -- "$CHECK" --metrics-url "$M" --state-dir "$(sd)"
+"$HF_TESTBED" metrics "$TB_DIR" ok >/dev/null
+
+CLOSED=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+expect_check "closed port: CRITICAL" 2 \
+    "^HELIXFLOW API CRITICAL: metrics page unreachable: GET http://127\.0\.0\.1:$CLOSED/metrics: Failed to connect to 127\.0\.0\.1 port $CLOSED after [0-9]+ ms: Couldn't connect to server\$" \
+    -- "$CHECK" --metrics-url "http://127.0.0.1:$CLOSED/metrics" --state-dir "$(sd)"
+
+# a server that accepts and never answers: the probe gives up inside -t
+python3 -c 'import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(4)
+print(s.getsockname()[1], flush=True)
+conns = []
+t = time.time()
+while time.time() - t < 30:
+    c, _ = s.accept(); conns.append(c)' >"$WORK/hang.port" &
+HANG_PID=$!
+for _ in $(seq 50); do [ -s "$WORK/hang.port" ] && break; sleep 0.1; done
+expect_check "silent server, -t 2: CRITICAL before the alarm" 2 \
+    "^HELIXFLOW API CRITICAL: metrics page unreachable: .*127\.0\.0\.1:$(cat "$WORK/hang.port")/metrics.*(timed out|Timeout)" \
+    -- "$CHECK" --metrics-url "http://127.0.0.1:$(cat "$WORK/hang.port")/metrics" --state-dir "$(sd)" -t 2
+kill "$HANG_PID" 2>/dev/null; wait "$HANG_PID" 2>/dev/null
+
+# ---- fixed pages: exact lines ----------------------------------------------
+mkdir -p "$WORK/www"
+python3 -u -m http.server --bind 127.0.0.1 --directory "$WORK/www" 0 >"$WORK/www.log" 2>&1 &
+STATIC_PID=$!
+for _ in $(seq 50); do grep -q 'port [0-9]*' "$WORK/www.log" && break; sleep 0.1; done
+SPORT=$(sed -n 's/.* port \([0-9]*\).*/\1/p' "$WORK/www.log" | head -n 1)
+U="http://127.0.0.1:$SPORT/metrics"
+cp "$FIX/helixflow.prom" "$WORK/www/metrics"
+S=$(sd)
+expect_exact "fixed page, first run" 0 \
+    "HELIXFLOW API OK: first run: 10000 requests since start, 0.60% errors, p95 0.750 s (cumulative; rate from the next run) | rate=U requests=10000c errors=0.6%;1;5;0;100 p50=0.1s p95=0.75s;2;5 p99=2.5s queue=6" \
+    -- "$CHECK" --metrics-url "$U" --state-dir "$S"
+# the previous sample 60 s ago (rewrite its time), then the next page
+sed -i "s/^time .*/time $(python3 -c 'import time; print(time.time() - 60)')/" "$S"/api-*.state
+cp "$FIX/helixflow_next.prom" "$WORK/www/metrics"
+expect_check "fixed page, delta: 1200 requests in ~60 s, p95 of the delta" 1 \
+    '^HELIXFLOW API WARNING: error ratio 1\.67% \(warning threshold 1\), p95 latency 3\.750 s \(warning threshold 2\) \| rate=(19\.[5-9][0-9]*|20(\.[0-9]+)?) requests=11200c errors=1\.66667%;1;5;0;100 p50=0\.25s p95=3\.75s;2;5 p99=7\.66667s$' \
+    -- "$CHECK" --metrics-url "$U" --state-dir "$S"
+cp "$FIX/helixflow.prom" "$WORK/www/metrics"
+expect_check "fixed page, counters went down: reset said" 0 \
+    '^HELIXFLOW API OK: [0-9.]+ req/s, 0\.60% errors, p95 0\.750 s \(counters reset since the previous run\) \| ' \
+    -- "$CHECK" --metrics-url "$U" --state-dir "$S"
+expect_exact "fixed page, WARNING on errors" 1 \
+    "HELIXFLOW API WARNING: error ratio 0.60% (warning threshold 0.5) | rate=U requests=10000c errors=0.6%;0.5;5;0;100 p50=0.1s p95=0.75s;2;5 p99=2.5s queue=6" \
+    -- "$CHECK" --metrics-url "$U" --state-dir "$(sd)" --error-warning 0.5
+expect_exact "fixed page, CRITICAL on p95" 2 \
+    "HELIXFLOW API CRITICAL: p95 latency 0.750 s (critical threshold 0.5) | rate=U requests=10000c errors=0.6%;1;5;0;100 p50=0.1s p95=0.75s;2;0.5 p99=2.5s queue=6" \
+    -- "$CHECK" --metrics-url "$U" --state-dir "$(sd)" --p95-critical 0.5
+cp "$FIX/vllm.prom" "$WORK/www/metrics"
+expect_exact "fixed vLLM page, other metric names" 2 \
+    "HELIXFLOW API CRITICAL: error ratio 5.00% (critical threshold 4.99) | rate=U requests=400c errors=5%;1;4.99;0;100 p50=1.5s p95=5s;2;5 p99=10s queue=2 ttft_p95=0.5625s tokens_per_s=U kv_cache=43.75%;;;0;100" \
+    -- "$CHECK" --metrics-url "$U" --state-dir "$(sd)" --requests-metric vllm:request_success_total \
+    --duration-metric vllm:e2e_request_latency_seconds --error-label finished_reason --error-regex '^length$' \
+    --error-critical 4.99
+cp "$FIX/triton.prom" "$WORK/www/metrics"
+expect_exact "fixed Triton page, no latency metric" 0 \
+    "HELIXFLOW API OK: first run: 200 requests since start, 0.00% errors, p95 n/a (cumulative; rate from the next run) | rate=U requests=200c errors=0%;1;5;0;100 queue=4 ttft_p95=0.125s gpu_util=87.5%;;;0;100" \
+    -- "$CHECK" --metrics-url "$U" --state-dir "$(sd)" --requests-metric nv_inference_request_success
+printf 'api_requests_total 5\napi_requests_total{code="500" 1\n' >"$WORK/www/metrics"
+expect_exact "fixed page, malformed line 2" 3 \
+    "HELIXFLOW API UNKNOWN: metrics page line 2, column 31: expected ',' or '}' after label 'code', found '1'" \
+    -- "$CHECK" --metrics-url "$U" --state-dir "$(sd)"
+python3 -c 'import sys
+with open(sys.argv[1], "w") as f:
+    f.write("# TYPE big gauge\n")
+    for i in range(400000): f.write("big{i=\"%d\",pad=\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"} 1\n" % i)' "$WORK/www/metrics"
+expect_exact "page over 16 MiB: UNKNOWN" 3 "HELIXFLOW API UNKNOWN: metrics page $U is larger than 16 MiB" \
+    -- "$CHECK" --metrics-url "$U" --state-dir "$(sd)"
+echo "garbage" >"$S/$(ls "$S")"
+cp "$FIX/helixflow.prom" "$WORK/www/metrics"
+expect_exact "corrupt state file: first-run figures, rewritten" 0 \
+    "HELIXFLOW API OK: first run: 10000 requests since start, 0.60% errors, p95 0.750 s (cumulative; rate from the next run) | rate=U requests=10000c errors=0.6%;1;5;0;100 p50=0.1s p95=0.75s;2;5 p99=2.5s queue=6" \
+    -- "$CHECK" --metrics-url "$U" --state-dir "$S"
+ok "state file rewritten" grep -q '^helixflow-prom-state 1$' "$S"/api-*.state
+touch "$WORK/ro"
+expect_check "unusable state dir: WARNING" 1 \
+    "^HELIXFLOW API WARNING: cannot keep state: ${WORK//./\\.}/ro/api-[0-9a-f]{16}\\.state: cannot write: Not a directory \\| rate=U requests=10000c " \
+    -- "$CHECK" --metrics-url "$U" --state-dir "$WORK/ro"
+
+# ---- bad arguments: UNKNOWN + the usage line --------------------------------
+USAGE="Usage: check_helixflow_api [--metrics-url URL] [--models-url URL] [--model ID] [--ca FILE] [--insecure] [--requests-metric NAME] [--duration-metric NAME] [--error-label NAME] [--error-regex RE] [--error-warning RANGE] [--error-critical RANGE] [--p95-warning RANGE] [--p95-critical RANGE] [--state-dir DIR] [-t SECONDS]"
+bad() { # name "first line" args...
+    local name=$1 want=$2
+    shift 2
+    expect_exact "$name" 3 "$want" -- "$CHECK" "$@"
+    local out=$TB_OUT
+    ok "$name: usage line, nothing else" test "$out" = "$want"$'\n'"$USAGE"
+}
+bad "bad --error-warning" \
+    "HELIXFLOW API UNKNOWN: --error-warning: invalid range 'abc': end bound 'abc' is not a finite number" --error-warning abc
+bad "unknown option" "HELIXFLOW API UNKNOWN: unknown option '--bogus'" --bogus
+bad "bad --error-regex" \
+    "HELIXFLOW API UNKNOWN: --error-regex: '(': Unmatched ( or \\(" --error-regex '('
+bad "--metrics-url not http" "HELIXFLOW API UNKNOWN: --metrics-url: 'ftp://x/metrics': scheme must be http or https" \
+    --metrics-url ftp://x/metrics
+bad "empty --metrics-url" "HELIXFLOW API UNKNOWN: --metrics-url: empty value" --metrics-url ''
+bad "missing value" "HELIXFLOW API UNKNOWN: option '--p95-critical' needs a value" --p95-critical
+bad "stray argument" "HELIXFLOW API UNKNOWN: unexpected argument 'extra'" extra
+
+done_testing

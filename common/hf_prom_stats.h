@@ -1,0 +1,117 @@
+/* hf_prom_stats: API statistics from a parsed Prometheus page (hf_prom.h).
+ *
+ * From the request counter (default api_requests_total, labels include the
+ * status code) and the request duration (default api_request_duration_seconds,
+ * a histogram or a summary): total requests, request rate between two calls,
+ * error ratio (series whose error label matches a regex, default code=~"^5"),
+ * p50/p95/p99 latency. Histogram quantiles follow Prometheus'
+ * histogram_quantile (linear interpolation inside the bucket, the +Inf bucket
+ * answers the highest finite bound) over the sum of all series by le, and are
+ * computed on the DELTA since the previous call when there is one, else on the
+ * cumulative counts. Summary quantiles are taken as exported (the worst series
+ * when there are several).
+ *
+ * Counter resets: a counter (or histogram) that went down since the previous
+ * call means the exporter restarted; its new value is taken as the delta, as
+ * Prometheus' rate() does. Resets are judged on the sums over all series.
+ *
+ * The caller owns a hf_prom_api_state (zero-initialised = no previous sample),
+ * passes it to every call and may keep it in a file between runs
+ * (hf_prom_api_state_save / _load). No globals; thread-safe as long as each
+ * state is used by one thread at a time. */
+#ifndef HF_PROM_STATS_H
+#define HF_PROM_STATS_H
+
+#include <regex.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "hf_prom.h"
+
+#define HF_PROM_MAX_BUCKETS 64      /* distinct le bounds of one histogram */
+
+/* Cumulative bucket counts, summed over series by le; le ascending, the last
+ * one +Inf. */
+typedef struct hf_prom_hist {
+    size_t n;
+    double le[HF_PROM_MAX_BUCKETS];
+    double count[HF_PROM_MAX_BUCKETS];
+} hf_prom_hist;
+
+/* What is kept between calls. Plain data: copy, zero or store it freely. */
+typedef struct hf_prom_api_state {
+    bool valid;                 /* holds a previous sample */
+    double time;                /* wall clock (epoch seconds) of that sample */
+    double requests, errors;    /* counter sums */
+    bool has_tokens;
+    double tokens;              /* generation-token counter sum */
+    hf_prom_hist dur;           /* duration histogram (n == 0: none or a summary) */
+    hf_prom_hist ttft;          /* time-to-first-token histogram (n == 0: none) */
+} hf_prom_api_state;
+
+typedef struct hf_prom_api_config {
+    const char *requests_metric;    /* NULL = HF_DEFAULT_REQ_METRIC (api_requests_total) */
+    const char *duration_metric;    /* NULL = HF_DEFAULT_DUR_METRIC (api_request_duration_seconds) */
+    const char *error_label;        /* NULL = "code" */
+    const char *error_regex;        /* POSIX ERE on the label value; NULL = "^5" */
+} hf_prom_api_config;
+
+typedef enum hf_prom_lat_source {
+    HF_PROM_LAT_NONE = 0,       /* no duration metric in the page */
+    HF_PROM_LAT_HISTOGRAM,
+    HF_PROM_LAT_SUMMARY,
+} hf_prom_lat_source;
+
+typedef struct hf_prom_api_stats {
+    double requests, errors;    /* cumulative, summed over series */
+    bool delta;                 /* d_* are since the previous call (else cumulative) */
+    bool reset;                 /* a counter or histogram went down: exporter restarted */
+    double interval;            /* seconds since the previous call; 0 without delta */
+    double d_requests, d_errors;
+    double rate;                /* requests per second; NAN without delta */
+    double error_pct;           /* 100 * d_errors / d_requests; NAN when d_requests == 0 */
+    hf_prom_lat_source lat_source;
+    double p50, p95, p99;       /* seconds; NAN when unknown (no requests in the interval) */
+    /* Inference signals (NAN when absent), and the metric each came from
+     * (a static string, NULL when absent). */
+    double queue;               /* requests waiting: sum over series */
+    const char *queue_metric;
+    double ttft_p95;            /* seconds, histogram p95 (delta like the latency) */
+    const char *ttft_metric;
+    double tokens_per_s;        /* generated tokens per second; NAN without delta */
+    const char *tokens_metric;
+    double kv_cache_pct;        /* KV-cache usage %, the fullest series */
+    const char *kv_metric;
+    double gpu_util_pct;        /* GPU utilisation %, the busiest GPU */
+    const char *gpu_metric;
+    char note[HF_ERR_MAX];      /* remark worth showing (layout change...); "" when none */
+    char error[HF_ERR_MAX];     /* why -errno was returned */
+} hf_prom_api_stats;
+
+/* Compute *out from doc at wall-clock time now (epoch seconds). st (may be
+ * NULL: cumulative figures only) supplies the previous sample and is updated
+ * on success. Returns 0, -ENOENT (no request counter samples in the page),
+ * -EINVAL (bad regex, histogram without +Inf bucket) or -E2BIG (more than
+ * HF_PROM_MAX_BUCKETS bucket bounds), with out->error set. */
+int hf_prom_api_compute(const hf_prom_doc *doc, const hf_prom_api_config *cfg, double now,
+                        hf_prom_api_state *st, hf_prom_api_stats *out);
+
+/* Prometheus' histogram_quantile: q in [0,1] over cumulative counts cum[]
+ * with ascending upper bounds le[] (n of them, the last +Inf). NAN when there
+ * are fewer than two buckets, the last bound is not +Inf or the count is 0. */
+double hf_prom_histogram_quantile(double q, const double *le, const double *cum, size_t n);
+
+/* Sum of the samples called name (any family type) whose label label (NULL =
+ * all samples) matches re (a compiled regex, may be NULL). *found tells whether
+ * any sample had that name. NaN samples are skipped. */
+double hf_prom_sum(const hf_prom_doc *doc, const char *name, const char *label,
+                   const regex_t *re, bool *found);
+
+/* Keep the state in a small text file: written to path.tmp then renamed.
+ * Return 0 or negative errno with err (size n) naming the file (and line). */
+int hf_prom_api_state_save(const hf_prom_api_state *st, const char *path, char *err, size_t n);
+/* Read it back into *st (zeroed first). -ENOENT when the file does not exist;
+ * -EINVAL with "FILE line N: ..." when it is not a state file. */
+int hf_prom_api_state_load(hf_prom_api_state *st, const char *path, char *err, size_t n);
+
+#endif
