@@ -125,7 +125,8 @@ void hfn_perf(hfn *p, const char *label, double value, const char *uom,
         hf_buf_append(b, "U", 1);
     else
         hfn_perf_num(b, value);
-    hf_buf_printf(b, "%s;%s;%s;", uom ? uom : "", warn && warn->set ? warn->text : "",
+    hf_buf_printf(b, "%s;%s;%s;", uom && !isnan(value) ? uom : "",
+                  warn && warn->set ? warn->text : "",
                   crit && crit->set ? crit->text : "");
     hfn_perf_num(b, min);
     hf_buf_append(b, ";", 1);
@@ -138,7 +139,7 @@ void hfn_perf(hfn *p, const char *label, double value, const char *uom,
 long hfn_time_left_ms(const hfn *p)
 {
     double left = (double)p->timeout_s - (hf_mono_now() - p->start);
-    long ms = (long)(left * 1000.0) - 50;   /* leave time to print */
+    long ms = (long)(left * 1000.0) - 250;  /* leave time to report and exit (sanitizers are slow) */
 
     return ms < 1 ? 1 : ms;
 }
@@ -162,6 +163,13 @@ static int hfn_mkdirs(char *path)
     }
     if (mkdir(path, 0750) < 0 && errno != EEXIST)
         return -errno;
+    {
+        struct stat st;
+        if (stat(path, &st) < 0)
+            return -errno;
+        if (!S_ISDIR(st.st_mode))
+            return -ENOTDIR;
+    }
     return 0;
 }
 

@@ -316,13 +316,14 @@ static void hfm_api_stats(hfn *p, const hfm_api_opts *o, const hf_prom_doc *doc)
     char path[HF_PATH_MAX], err[HF_ERR_MAX + HF_PATH_MAX];
     hf_prom_api_state st;
     hf_prom_api_stats s;
-    bool keep = hfm_api_state_path(p, o, path, sizeof(path)) == 0;
+    int sr = hfm_api_state_path(p, o, path, sizeof(path));
+    bool keep = sr == 0;
     int r;
 
     memset(&st, 0, sizeof(st));
     if (!keep)
-        hfn_add(p, HF_WARNING, "cannot keep state in %s: no rate without it",
-                p->state_dir ? p->state_dir : HF_DEFAULT_STATE_DIR);
+        hfn_add(p, HF_WARNING, "cannot keep state in %s: %s; no rate without it",
+                p->state_dir ? p->state_dir : HF_DEFAULT_STATE_DIR, strerror(-sr));
     else if ((r = hf_prom_api_state_load(&st, path, err, sizeof(err))) < 0 && r != -ENOENT)
         hfn_add(p, HF_OK, "previous state ignored: %s", err);
     if ((r = hf_prom_api_compute(doc, &o->cfg, hf_real_now(), &st, &s)) < 0) {

@@ -56,11 +56,12 @@ static void test_ok_line(void **state)
     hfn_perf(&p, "tiny", 0.0000873, "s", NULL, NULL, NAN, NAN);
     hfn_perf(&p, "frac", 1234.56789, "ms", NULL, NULL, NAN, NAN);
     hfn_perf(&p, "neg", -0.25, "", NULL, NULL, NAN, NAN);
+    hfn_perf(&p, "undetermined", NAN, "%", &w, NULL, 0, 100);
     out = capture(finish, &p, &rc);
     assert_int_equal(rc, 0);
     assert_string_equal(out, "HELIXFLOW SERVICE OK: 5 services running | "
                              "api-gateway_procs=3;~:5;1:;0 rss=1048576B tiny=0.0000873s "
-                             "frac=1234.57ms neg=-0.25\n");
+                             "frac=1234.57ms neg=-0.25 undetermined=U;~:5;;0;100\n");
     free(out);
 }
 
