@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "hf_defaults.h"
@@ -160,9 +161,15 @@ static void from_pidfile(probe_ctx *c, size_t i)
     char *text = NULL, pidstr[24], exe[HF_PATH_MAX];
     bool deleted;
     pid_t pid;
-    long len = hf_file_read(pf, 256, &text);
+    struct stat stb;
+    long len;
     ssize_t el;
 
+    if (stat(pf, &stb) == 0 && !S_ISREG(stb.st_mode)) {
+        hf_err_set(sv->note, sizeof(sv->note), "pidfile %s: not a regular file", pf);
+        return;
+    }
+    len = hf_file_read(pf, 256, &text);
     if (len < 0) {
         hf_err_set(sv->note, sizeof(sv->note), "pidfile %s: %s", pf, strerror((int)-len));
         return;

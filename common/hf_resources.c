@@ -66,7 +66,7 @@ int hf_resources_parse_meminfo(const char *text, hf_resources_result *res, char 
         for (size_t k = 0; k < HF_ARRAY_SIZE(keys); k++) {
             int r = meminfo_value(buf, keys[k], &v[k]);
             if (r < 0) {
-                hf_err_set(err, errlen, "meminfo line %zu: malformed %s value", lineno + 1, keys[k]);
+                hf_err_set(err, errlen, "line %zu: malformed %s value", lineno + 1, keys[k]);
                 return -EINVAL;
             }
             if (r == 0)
@@ -75,7 +75,7 @@ int hf_resources_parse_meminfo(const char *text, hf_resources_result *res, char 
         line = nl ? nl + 1 : NULL;
     }
     if (!seen[0] || v[0] == 0) {
-        hf_err_set(err, errlen, "meminfo: no MemTotal");
+        hf_err_set(err, errlen, "no MemTotal line");
         return -EINVAL;
     }
     res->mem_total = v[0];
@@ -97,7 +97,7 @@ int hf_resources_parse_loadavg(const char *text, hf_resources_result *res, char 
 
     if (sscanf(text, "%lf %lf %lf %63s", &l[0], &l[1], &l[2], tail) != 4 ||
         !isfinite(l[0]) || !isfinite(l[1]) || !isfinite(l[2]) || l[0] < 0 || l[1] < 0 || l[2] < 0) {
-        hf_err_set(err, errlen, "loadavg line 1: expected \"load1 load5 load15 running/total lastpid\"");
+        hf_err_set(err, errlen, "line 1: expected \"load1 load5 load15 running/total lastpid\"");
         return -EINVAL;
     }
     res->load1 = l[0];
@@ -120,7 +120,7 @@ int hf_resources_parse_stat(const char *text, hf_cpu_sample *s, long *ncpu, char
             int k = sscanf(line + 4, "%llu %llu %llu %llu %llu %llu %llu %llu", &f[0], &f[1], &f[2],
                            &f[3], &f[4], &f[5], &f[6], &f[7]);
             if (k < 4) {
-                hf_err_set(err, errlen, "stat line %zu: malformed \"cpu\" line", lineno + 1);
+                hf_err_set(err, errlen, "line %zu: malformed \"cpu\" line", lineno + 1);
                 return -EINVAL;
             }
             for (int i = 0; i < 8; i++)
@@ -134,7 +134,7 @@ int hf_resources_parse_stat(const char *text, hf_cpu_sample *s, long *ncpu, char
         line = nl ? nl + 1 : NULL;
     }
     if (!found) {
-        hf_err_set(err, errlen, "stat: no \"cpu\" line");
+        hf_err_set(err, errlen, "no \"cpu\" line");
         return -EINVAL;
     }
     *ncpu = n;
@@ -202,25 +202,33 @@ static int probe_fs(const char *path, hf_resources_result *res)
     return 0;
 }
 
-static int probe_proc(const char *proc, hf_resources_memory *mem, hf_resources_result *res)
+/* Read and parse <proc>/<name>; errors name the file. */
+static int proc_file(const char *proc, const char *name, hf_resources_result *res, hf_cpu_sample *cpu)
 {
-    char *text = NULL;
-    long n;
+    char *text = NULL, err[HF_ERR_MAX] = "";
+    long n = read_proc(proc, name, &text, res->error, sizeof(res->error));
     int rc;
 
-    if ((n = read_proc(proc, "meminfo", &text, res->error, sizeof(res->error))) < 0)
+    if (n < 0)
         return (int)n;
-    rc = hf_resources_parse_meminfo(text, res, res->error, sizeof(res->error));
-    free(text);
-    if (rc < 0 || (n = read_proc(proc, "loadavg", &text, res->error, sizeof(res->error))) < 0)
-        return rc < 0 ? rc : (int)n;
-    rc = hf_resources_parse_loadavg(text, res, res->error, sizeof(res->error));
-    free(text);
-    if (rc < 0 || (n = read_proc(proc, "stat", &text, res->error, sizeof(res->error))) < 0)
-        return rc < 0 ? rc : (int)n;
-    rc = hf_resources_parse_stat(text, &res->cpu_now, &res->ncpu, res->error, sizeof(res->error));
+    if (strcmp(name, "meminfo") == 0)
+        rc = hf_resources_parse_meminfo(text, res, err, sizeof(err));
+    else if (strcmp(name, "loadavg") == 0)
+        rc = hf_resources_parse_loadavg(text, res, err, sizeof(err));
+    else
+        rc = hf_resources_parse_stat(text, cpu, &res->ncpu, err, sizeof(err));
     free(text);
     if (rc < 0)
+        hf_err_set(res->error, sizeof(res->error), "%s/%s: %s", proc, name, err);
+    return rc;
+}
+
+static int probe_proc(const char *proc, hf_resources_memory *mem, hf_resources_result *res)
+{
+    int rc;
+
+    if ((rc = proc_file(proc, "meminfo", res, NULL)) < 0 || (rc = proc_file(proc, "loadavg", res, NULL)) < 0 ||
+        (rc = proc_file(proc, "stat", res, &res->cpu_now)) < 0)
         return rc;
     if (res->ncpu <= 0)
         res->ncpu = sysconf(_SC_NPROCESSORS_ONLN);
@@ -288,8 +296,10 @@ int hf_resources_memory_save(const hf_resources_memory *mem, const char *path, c
     }
     len = snprintf(line, sizeof(line), "cpu %llu %llu\n", mem->cpu.total, mem->cpu.idle);
     fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+    if (fd >= 0)
+        errno = 0;
     if (fd < 0 || write(fd, line, (size_t)len) != len)
-        rc = -errno;
+        rc = errno ? -errno : -EIO;
     if (fd >= 0 && close(fd) < 0 && rc == 0)
         rc = -errno;
     if (rc == 0 && rename(tmp, path) < 0)

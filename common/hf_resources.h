@@ -71,7 +71,8 @@ typedef struct hf_resources_result {
  * unreadable proc file or path, -EINVAL for malformed content). */
 int hf_resources_probe(const hf_resources_cfg *cfg, hf_resources_memory *mem, hf_resources_result *res);
 
-/* Parsers, exposed for tests. Each returns 0 or -EINVAL (err names the line). */
+/* Parsers, exposed for tests. Each returns 0 or -EINVAL (err names the line:
+ * "line 2: malformed MemAvailable value"; the probe prefixes the file). */
 int hf_resources_parse_meminfo(const char *text, hf_resources_result *res, char *err, size_t errlen);
 int hf_resources_parse_loadavg(const char *text, hf_resources_result *res, char *err, size_t errlen);
 /* The aggregate "cpu" line into *s and the number of "cpuN" lines into *ncpu. */
