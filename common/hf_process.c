@@ -16,6 +16,13 @@
 #include "hf_defaults.h"
 #include "hf_process_int.h"
 
+/* The last directory canonicalised (the five executables share one). */
+typedef struct dir_cache {
+    char dir[HF_PATH_MAX];
+    char canon[PATH_MAX];
+    bool ok;
+} dir_cache;
+
 /* Everything one probe call works with (on the stack of hf_process_probe). */
 typedef struct probe_ctx {
     const hf_process_cfg *cfg;
@@ -24,6 +31,7 @@ typedef struct probe_ctx {
     int procfd;
     long page_size, clk_tck;
     double deadline;
+    dir_cache dirs;
 } probe_ctx;
 
 const char *hf_process_source_name(hf_process_source s)
@@ -104,12 +112,14 @@ static int check_cfg(const hf_process_cfg *cfg, char *err, size_t errlen)
     return 0;
 }
 
+static int canonical_exe(const char *path, char *out, size_t n, dir_cache *dc);
+
 /* The canonical executable path of service i into out->exe. */
-static int resolve_exe(const hf_process_cfg *cfg, size_t i, hf_process_service *out, char *err,
-                       size_t errlen)
+static int resolve_exe(const hf_process_cfg *cfg, size_t i, hf_process_service *out, dir_cache *dc,
+                       char *err, size_t errlen)
 {
     const hf_process_service_cfg *s = &cfg->services[i];
-    char rel[HF_PATH_MAX], path[HF_PATH_MAX], canon[PATH_MAX];
+    char rel[HF_PATH_MAX], path[HF_PATH_MAX];
 
     snprintf(rel, sizeof(rel), "%s/%s", HF_DEFAULT_BIN_DIR, s->name);
     if (s->exe)
@@ -118,11 +128,34 @@ static int resolve_exe(const hf_process_cfg *cfg, size_t i, hf_process_service *
         hf_err_set(err, errlen, "service %s: executable path too long", s->name);
         return -ENAMETOOLONG;
     }
-    /* the kernel reports the resolved path in /proc/<pid>/exe */
-    if (realpath(path, canon))
-        hf_strlcpy(out->exe, canon, sizeof(out->exe));
-    else
-        hf_strlcpy(out->exe, path, sizeof(out->exe));
+    return canonical_exe(path, out->exe, sizeof(out->exe), dc);
+}
+
+/* The path the kernel shows in /proc/<pid>/exe: symlinks resolved. To keep
+ * this cheap for five files in one directory, the directory is resolved and
+ * only a file that is itself a symlink goes through realpath() whole. */
+static int canonical_exe(const char *path, char *out, size_t n, dir_cache *dc)
+{
+    char dir[HF_PATH_MAX], canon[PATH_MAX], link[8];
+    const char *slash = strrchr(path, '/');
+    size_t dl = slash ? (size_t)(slash - path) : 0;
+
+    hf_strlcpy(out, path, n);
+    if (!slash || slash == path || dl >= sizeof(dir) || readlink(path, link, sizeof(link)) >= 0) {
+        if (realpath(path, canon))
+            hf_strlcpy(out, canon, n);
+        return 0;
+    }
+    memcpy(dir, path, dl);
+    dir[dl] = '\0';
+    if (strcmp(dir, dc->dir) != 0) {
+        hf_strlcpy(dc->dir, dir, sizeof(dc->dir));
+        dc->ok = realpath(dir, dc->canon) != NULL;
+    }
+    if (dc->ok && strlen(dc->canon) + strlen(slash) < n) {
+        hf_strlcpy(out, strcmp(dc->canon, "/") == 0 ? "" : dc->canon, n);
+        hf_strlcpy(out + strlen(out), slash, n - strlen(out));
+    }
     return 0;
 }
 
@@ -396,7 +429,7 @@ int hf_process_probe(const hf_process_cfg *cfg, hf_process_memory *mem, hf_proce
         hf_process_service *sv = &res->services[i];
         hf_strlcpy(sv->name, cfg->services[i].name, sizeof(sv->name));
         sv->start_time = sv->uptime_s = NAN;
-        rc = resolve_exe(cfg, i, sv, res->error, sizeof(res->error));
+        rc = resolve_exe(cfg, i, sv, &c.dirs, res->error, sizeof(res->error));
     }
     if (rc == 0 && (c.procfd = open(proc, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
         rc = -errno;

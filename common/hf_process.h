@@ -5,8 +5,9 @@
  *      under a few fixed places of the cgroup mount, no tree walk), or else
  *   2. its /proc/<pid>/exe is exactly the service's executable path (one
  *      readdir of /proc for all services; " (deleted)" is stripped and
- *      flagged; when exe cannot be read (EACCES for an unprivileged caller,
- *      or absent) argv[0] from cmdline must equal the path exactly).
+ *      flagged; when exe may not be read (EACCES/EPERM: an unprivileged
+ *      caller) argv[0] from cmdline must equal the path exactly; a missing
+ *      exe (kernel thread, zombie) never matches).
  * A configured pidfile names the main pid (validated against the exe); a
  * stale one is reported in the service's note and the scan decides.
  * Never substring matching: /x/bin/api-gateway, api-gateway-grpc and

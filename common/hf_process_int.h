@@ -53,8 +53,9 @@ int hf_proc_wanted_find(const hf_proc_wanted *w, const char *path, size_t len);
 void hf_proc_wanted_free(hf_proc_wanted *w);
 
 /* The exe identity of pid (given as its decimal string) under procfd:
- * readlinkat "<pid>/exe"; when that fails with EACCES/EPERM/ENOENT, argv[0]
- * of "<pid>/cmdline". " (deleted)" is stripped (*deleted set).
+ * readlinkat "<pid>/exe"; when that fails with EACCES/EPERM (an unprivileged
+ * caller), argv[0] of "<pid>/cmdline". ENOENT (kernel thread, zombie, gone)
+ * is returned as is: no extra read per kernel thread. " (deleted)" is stripped (*deleted set).
  * Returns the path length in buf (NUL-terminated), or negative errno. */
 ssize_t hf_proc_exe(int procfd, const char *pidstr, char *buf, size_t n, bool *deleted);
 
@@ -64,7 +65,7 @@ ssize_t hf_proc_exe(int procfd, const char *pidstr, char *buf, size_t n, bool *d
 int hf_proc_scan(int procfd, const hf_proc_wanted *w, hf_proc_set *sets, size_t *scanned,
                  double deadline, char *err, size_t errlen);
 
-/* stat, statm and fd count of pid. Returns 0, or -ENOENT/-ESRCH when it
+/* stat (incl. rss) and fd count of pid. Returns 0, or -ENOENT/-ESRCH when it
  * vanished, -EINVAL when stat is malformed. */
 int hf_proc_read_info(int procfd, pid_t pid, long page_size, hf_proc_info *info);
 

@@ -1,7 +1,7 @@
 /* hf_process_scan: one readdir of /proc matching exact executable paths.
  *
  * The cost per host process is one readdir entry and one readlinkat on
- * "<pid>/exe" relative to the /proc dirfd, plus a hash lookup; stat, statm
+ * "<pid>/exe" relative to the /proc dirfd, plus a hash lookup; stat
  * and fd are read only for matches (by the caller). */
 #include "hf_process_int.h"
 

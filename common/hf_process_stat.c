@@ -1,4 +1,4 @@
-/* hf_process_stat: reading one process under /proc (stat, statm, fd, exe). */
+/* hf_process_stat: reading one process under /proc (stat, fd, exe). */
 #include "hf_process_int.h"
 
 #include <ctype.h>
@@ -141,7 +141,6 @@ int hf_proc_read_info(int procfd, pid_t pid, long page_size, hf_proc_info *info)
 {
     char pidstr[24], rel[48], buf[1024];
     ssize_t r;
-    unsigned long long size, resident;
 
     memset(info, 0, sizeof(*info));
     info->pid = pid;
@@ -152,13 +151,8 @@ int hf_proc_read_info(int procfd, pid_t pid, long page_size, hf_proc_info *info)
         return r == -ESRCH ? -ESRCH : (r == -EACCES ? -EACCES : -ENOENT);
     if (hf_process_stat_parse(buf, &info->st) < 0)
         return -EINVAL;
-    snprintf(rel, sizeof(rel), "%s/statm", pidstr);
-    if (hf_proc_read_at(procfd, rel, buf, sizeof(buf)) > 0 &&
-        sscanf(buf, "%llu %llu", &size, &resident) == 2)
-        info->rss_bytes = (uint64_t)resident * (uint64_t)page_size;
-    else
-        info->rss_bytes = (uint64_t)(info->st.rss_pages > 0 ? info->st.rss_pages : 0) *
-                          (uint64_t)page_size;
+    /* stat's rss is statm's resident (file + anon + shmem pages): no second read */
+    info->rss_bytes = (uint64_t)(info->st.rss_pages > 0 ? info->st.rss_pages : 0) * (uint64_t)page_size;
     info->fds = count_fds(procfd, pidstr);
     return 0;
 }
@@ -187,9 +181,9 @@ ssize_t hf_proc_exe(int procfd, const char *pidstr, char *buf, size_t n, bool *d
     len = readlinkat(procfd, rel, buf, n - 1);
     if (len < 0) {
         int e = errno;
-        if (e != EACCES && e != EPERM && e != ENOENT)
-            return -e;
-        /* unreadable exe: argv[0] must then equal the path exactly */
+        if (e != EACCES && e != EPERM)
+            return -e;          /* ENOENT: kernel thread, zombie or gone */
+        /* not ours to read (unprivileged caller): argv[0] must equal the path exactly */
         return cmdline_argv0(procfd, pidstr, buf, n);
     }
     buf[len] = '\0';

@@ -4,12 +4,15 @@
 #include <limits.h>
 #include <math.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -97,7 +100,7 @@ static void test_scan_exact_identity(void **state)
     assert_int_equal(s->pids[2], 102);
     assert_int_equal(s->main_pid, 100);
     assert_int_equal(s->main_start_ticks, 1000);
-    assert_int_equal(s->rss_bytes, (uint64_t)(100 + 50 + 25) * (uint64_t)pg);     /* statm pages */
+    assert_int_equal(s->rss_bytes, (uint64_t)(100 + 50 + 25) * (uint64_t)pg);     /* resident pages */
     assert_true(fabs(s->cpu_seconds - 370.0 / (double)tck) < 1e-9);
     assert_int_equal(s->threads, 6);
     assert_int_equal(s->fds, 10);
@@ -111,7 +114,7 @@ static void test_scan_exact_identity(void **state)
     assert_int_equal(s->main_pid, 200);
     assert_int_equal(s->fds, -1);
     assert_int_equal(s->threads, 5);
-    /* exe unreadable: argv[0] exactly (302), not auth-service-old (303), not python3 (304) */
+    /* 302; not 303 (no exe: never by argv), not 304 (python3 with argv[0] bait) */
     s = &r.services[2];
     assert_int_equal(s->count, 1);
     assert_int_equal(s->main_pid, 302);
@@ -254,6 +257,9 @@ static void test_pidfile(void **state)
     hf_process_result_free(&r);
     probe_pidfile("empty.pid", &r);
     assert_non_null(strstr(r.services[0].note, "run/empty.pid: no pid in it"));
+    hf_process_result_free(&r);
+    probe_pidfile("", &r);                      /* run/ itself: a directory */
+    assert_non_null(strstr(r.services[0].note, "/run/: not a regular file"));
     hf_process_result_free(&r);
     probe_pidfile("missing.pid", &r);
     assert_non_null(strstr(r.services[0].note, "run/missing.pid: No such file or directory"));
@@ -402,6 +408,78 @@ static void test_real_proc_self(void **state)
     hf_process_result_free(&r);
 }
 
+/* Wait until pid runs path (exec done). */
+static bool wait_exec(pid_t pid, const char *path)
+{
+    char link[64], buf[HF_PATH_MAX];
+
+    snprintf(link, sizeof(link), "/proc/%d/exe", (int)pid);
+    for (int i = 0; i < 400; i++) {
+        ssize_t n = readlink(link, buf, sizeof(buf) - 1);
+        if (n > 0 && (buf[n] = '\0', strcmp(buf, path) == 0))
+            return true;
+        usleep(5000);
+    }
+    return false;
+}
+
+/* Unprivileged: a root process's exe is EACCES; argv[0] decides, exactly. */
+static void test_unprivileged_argv0_fallback(void **state)
+{
+    char dir[] = "/tmp/hf-test-argv0-XXXXXX", path[HF_PATH_MAX], *bin = NULL;
+    long n;
+    FILE *f;
+    pid_t exact, other, child;
+    int st;
+
+    (void)state;
+    if (geteuid() != 0)
+        skip();
+    assert_non_null(mkdtemp(dir));
+    chmod(dir, 0755);
+    snprintf(path, sizeof(path), "%s/hfsleep", dir);
+    n = hf_file_read("/bin/sleep", 16 << 20, &bin);
+    assert_true(n > 0);
+    f = fopen(path, "w");
+    assert_non_null(f);
+    assert_int_equal(fwrite(bin, 1, (size_t)n, f), (size_t)n);
+    fclose(f);
+    free(bin);
+    chmod(path, 0755);
+    if ((exact = fork()) == 0) {
+        execl(path, path, "30", (char *)NULL);
+        _exit(127);
+    }
+    if ((other = fork()) == 0) {
+        execl(path, "hfsleep", "30", (char *)NULL);
+        _exit(127);
+    }
+    assert_true(wait_exec(exact, path) && wait_exec(other, path));
+    if ((child = fork()) == 0) {
+        hf_process_service_cfg svc[] = {{.name = "hfsleep", .exe = path}};
+        hf_process_cfg c = {.services = svc, .nservices = 1, .no_cgroup = true};
+        hf_process_result r;
+        int bad;
+        if (setgid(65534) < 0 || setuid(65534) < 0)
+            _exit(10);
+        if (hf_process_probe(&c, NULL, &r) < 0)
+            _exit(11);
+        bad = r.services[0].count != 1 ? 12 : r.services[0].pids[0] != exact ? 13
+            : r.services[0].fds != -1 ? 14 : 0;
+        hf_process_result_free(&r);
+        _exit(bad);
+    }
+    assert_int_equal(waitpid(child, &st, 0), child);
+    kill(exact, SIGKILL);
+    kill(other, SIGKILL);
+    waitpid(exact, NULL, 0);
+    waitpid(other, NULL, 0);
+    unlink(path);
+    rmdir(dir);
+    assert_true(WIFEXITED(st));
+    assert_int_equal(WEXITSTATUS(st), 0);
+}
+
 static void *probe_thread(void *arg)
 {
     hf_process_cfg c = base_cfg(five, 5);
@@ -444,6 +522,7 @@ int main(void)
         cmocka_unit_test(test_memory_file),
         cmocka_unit_test(test_bad_config),
         cmocka_unit_test(test_real_proc_self),
+        cmocka_unit_test(test_unprivileged_argv0_fallback),
         cmocka_unit_test(test_threads),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
