@@ -134,12 +134,12 @@ echo
 first=$("$CHECK" --root "$HF_ROOT" --state-dir "$TMP/state" | head -n1)
 echo "check_helixflow_service: ${first%% | *}"
 for s in $SERVICES; do
-    echo "check_procs ($s): $("$CHECK_PROCS" -c 1: --ereg-argument-array "^$BIN/$s( |\$)" | cut -d'|' -f1)"
+    echo "check_procs ($s): $("$CHECK_PROCS" -c 1: --ereg-argument-array "^$BIN/$s( .*)?\$" | sed 's/ | procs=.*//')"
 done
 measure hf "$REPEAT" "$CHECK" --root "$HF_ROOT" --state-dir "$TMP/state"
 cp_cpu=0 cp_wall=0 cp_rss=0
 for s in $SERVICES; do
-    measure cp "$REPEAT" "$CHECK_PROCS" -c 1: --ereg-argument-array "^$BIN/$s( |\$)"
+    measure cp "$REPEAT" "$CHECK_PROCS" -c 1: --ereg-argument-array "^$BIN/$s( .*)?\$"
     cp_cpu_sum=$(echo "${cp_cpu_sum:-0} + $cp_cpu" | bc -l)
     cp_wall_sum=$(echo "${cp_wall_sum:-0} + $cp_wall" | bc -l)
     [ "$cp_rss" -gt "${cp_rss_max:-0}" ] && cp_rss_max=$cp_rss
