@@ -99,8 +99,12 @@ static int check_cfg(const hf_process_cfg *cfg, char *err, size_t errlen)
                        s->name ? s->name : "");
             return -EINVAL;
         }
-        if ((s->exe && s->exe[0] != '/') || (s->pidfile && !*s->pidfile)) {
+        if (s->exe && s->exe[0] != '/') {
             hf_err_set(err, errlen, "service %s: the executable must be an absolute path", s->name);
+            return -EINVAL;
+        }
+        if (s->pidfile && !*s->pidfile) {
+            hf_err_set(err, errlen, "service %s: empty pidfile path", s->name);
             return -EINVAL;
         }
     }
@@ -164,7 +168,7 @@ static bool from_cgroup(probe_ctx *c, size_t i)
 {
     const hf_process_cfg *cfg = c->cfg;
     hf_process_service *sv = &c->res->services[i];
-    char unit[512], path[HF_PATH_MAX];
+    char unit[512], path[HF_PATH_MAX] = "";
     int n;
 
     if (cfg->no_cgroup ||
