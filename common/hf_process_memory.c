@@ -1,0 +1,125 @@
+/* hf_process_memory: the restart memory of the process probe and its state
+ * file ("# helixflow-monitoring process memory v1", then one
+ * "<service> <main pid> <start ticks>" line per service). */
+#include "hf_process.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define HF_MEMORY_HEADER "# helixflow-monitoring process memory v1\n"
+#define HF_MEMORY_MAX (1u << 20)
+
+void hf_process_memory_free(hf_process_memory *mem)
+{
+    if (!mem)
+        return;
+    free(mem->entries);
+    memset(mem, 0, sizeof(*mem));
+}
+
+static int memory_set(hf_process_memory *mem, const char *name, pid_t pid, unsigned long long ticks)
+{
+    hf_process_memory_entry *e = NULL;
+
+    for (size_t i = 0; i < mem->n && !e; i++)
+        if (strcmp(mem->entries[i].name, name) == 0)
+            e = &mem->entries[i];
+    if (!e) {
+        if (mem->n == mem->cap) {
+            size_t cap = mem->cap ? mem->cap * 2 : 8;
+            hf_process_memory_entry *n = realloc(mem->entries, cap * sizeof(*n));
+            if (!n)
+                return -ENOMEM;
+            mem->entries = n;
+            mem->cap = cap;
+        }
+        e = &mem->entries[mem->n++];
+        memset(e, 0, sizeof(*e));
+        hf_strlcpy(e->name, name, sizeof(e->name));
+    }
+    e->main_pid = pid;
+    e->start_ticks = ticks;
+    return 0;
+}
+
+/* One "name pid ticks" line. 0, -EINVAL or -ENOMEM. */
+static int memory_line(hf_process_memory *mem, const char *line)
+{
+    char name[HF_PROCESS_NAME_MAX + 1], extra;
+    long long pid;
+    unsigned long long ticks;
+
+    if (sscanf(line, "%64s %lld %llu %c", name, &pid, &ticks, &extra) != 3 ||
+        strlen(name) >= HF_PROCESS_NAME_MAX || pid <= 0 || pid > 0x7fffffff)
+        return -EINVAL;
+    return memory_set(mem, name, (pid_t)pid, ticks);
+}
+
+int hf_process_memory_load(hf_process_memory *mem, const char *path, char *err, size_t errlen)
+{
+    char *text = NULL, *line, *next;
+    long len = hf_file_read(path, HF_MEMORY_MAX, &text);
+    size_t lineno = 0;
+    int rc = 0;
+
+    if (len == -ENOENT)
+        return 0;
+    if (len < 0) {
+        hf_err_set(err, errlen, "%s: %s", path, strerror((int)-len));
+        return (int)len;
+    }
+    for (line = text; line && *line && rc == 0; line = next) {
+        next = strchr(line, '\n');
+        if (next)
+            *next++ = '\0';
+        lineno++;
+        if (*line == '#' || *line == '\0')
+            continue;
+        rc = memory_line(mem, line);
+        if (rc == -EINVAL)
+            hf_err_set(err, errlen, "%s:%zu: not a \"service pid ticks\" line", path, lineno);
+        else if (rc < 0)
+            hf_err_set(err, errlen, "%s: out of memory", path);
+    }
+    free(text);
+    return rc;
+}
+
+int hf_process_memory_save(const hf_process_memory *mem, const char *path, char *err, size_t errlen)
+{
+    char tmp[HF_PATH_MAX];
+    FILE *f;
+    int fd, rc = 0;
+
+    if (snprintf(tmp, sizeof(tmp), "%s.tmp%ld", path, (long)getpid()) >= (int)sizeof(tmp)) {
+        hf_err_set(err, errlen, "%s: path too long", path);
+        return -ENAMETOOLONG;
+    }
+    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+    if (fd < 0 || !(f = fdopen(fd, "w"))) {
+        rc = -errno;
+        if (fd >= 0)
+            close(fd);
+        hf_err_set(err, errlen, "%s: %s", tmp, strerror(-rc));
+        return rc;
+    }
+    fputs(HF_MEMORY_HEADER, f);
+    for (size_t i = 0; i < mem->n; i++)
+        fprintf(f, "%s %d %llu\n", mem->entries[i].name, (int)mem->entries[i].main_pid,
+                mem->entries[i].start_ticks);
+    if (fflush(f) != 0 || ferror(f))
+        rc = -errno ? -errno : -EIO;
+    if (fclose(f) != 0 && rc == 0)
+        rc = -errno;
+    if (rc == 0 && rename(tmp, path) < 0)
+        rc = -errno;
+    if (rc < 0) {
+        unlink(tmp);
+        hf_err_set(err, errlen, "%s: %s", path, strerror(-rc));
+    }
+    return rc;
+}
