@@ -11,7 +11,8 @@
 
 #include "modes.h"
 
-#define HFM_ALL_MAX_ARGS 32
+#define HFM_ALL_MAX_ARGS 48
+#define HFM_ALL_MAX_EXTRA 32
 
 typedef struct hfm_all_opts {
     const char *ca;
@@ -20,6 +21,11 @@ typedef struct hfm_all_opts {
     const char *metrics_url;
     const char *model;
     unsigned skip;              /* bit per entry of hfm_all_checks */
+    struct {
+        size_t check;           /* index into hfm_all_checks */
+        const char *arg;        /* points into argv */
+    } extra[HFM_ALL_MAX_EXTRA];
+    size_t nextra;
 } hfm_all_opts;
 
 typedef struct hfm_all_check {
@@ -45,6 +51,7 @@ enum {
     HFM_ALL_METRICS,
     HFM_ALL_MODEL,
     HFM_ALL_SKIP,
+    HFM_ALL_ARG,
 };
 
 static const struct option hfm_all_longopts[] = {
@@ -54,19 +61,45 @@ static const struct option hfm_all_longopts[] = {
     {"metrics-url", required_argument, NULL, HFM_ALL_METRICS},
     {"model", required_argument, NULL, HFM_ALL_MODEL},
     {"skip", required_argument, NULL, HFM_ALL_SKIP},
+    {"arg", required_argument, NULL, HFM_ALL_ARG},
     {0},
 };
 
+/* Index of the check named by the first len bytes of name, or -1. */
+static int hfm_all_find(const char *name, size_t len)
+{
+    for (size_t i = 0; i < HF_ARRAY_SIZE(hfm_all_checks); i++)
+        if (strlen(hfm_all_checks[i].name) == len && strncmp(name, hfm_all_checks[i].name, len) == 0)
+            return (int)i;
+    return -1;
+}
+
 static int hfm_all_skip(hfn *p, hfm_all_opts *o, const char *arg)
 {
-    for (size_t i = 0; i < HF_ARRAY_SIZE(hfm_all_checks); i++) {
-        if (strcmp(arg, hfm_all_checks[i].name) == 0) {
-            o->skip |= 1u << i;
-            return 0;
-        }
-    }
-    return hfn_bad_usage(p, "--skip: unknown check '%s' (service, resources, http, api, "
-                            "cert, db, backup, log)", arg);
+    int i = hfm_all_find(arg, strlen(arg));
+
+    if (i < 0)
+        return hfn_bad_usage(p, "--skip: unknown check '%s' (service, resources, http, api, "
+                                "cert, db, backup, log)", arg);
+    o->skip |= 1u << i;
+    return 0;
+}
+
+/* --arg CHECK=ARGUMENT: one more argv element for that check ("http=-w0.5"). */
+static int hfm_all_extra(hfn *p, hfm_all_opts *o, const char *arg)
+{
+    const char *eq = strchr(arg, '=');
+    int i = eq ? hfm_all_find(arg, (size_t)(eq - arg)) : -1;
+
+    if (i < 0 || !eq[1])
+        return hfn_bad_usage(p, "--arg: '%s' is not CHECK=ARGUMENT with CHECK one of service, "
+                                "resources, http, api, cert, db, backup, log", arg);
+    if (o->nextra == HFM_ALL_MAX_EXTRA)
+        return hfn_bad_usage(p, "--arg: more than %d given", HFM_ALL_MAX_EXTRA);
+    o->extra[o->nextra].check = (size_t)i;
+    o->extra[o->nextra].arg = eq + 1;
+    o->nextra++;
+    return 0;
 }
 
 static int hfm_all_option(hfn *p, void *opts, int opt, const char *arg)
@@ -80,6 +113,7 @@ static int hfm_all_option(hfn *p, void *opts, int opt, const char *arg)
     case HFM_ALL_METRICS: o->metrics_url = arg; return 0;
     case HFM_ALL_MODEL: o->model = arg; return 0;
     case HFM_ALL_SKIP: return hfm_all_skip(p, o, arg);
+    case HFM_ALL_ARG: return hfm_all_extra(p, o, arg);
     }
     return hfn_bad_usage(p, "unknown option");
 }
@@ -89,18 +123,27 @@ typedef struct hfm_all_argv {
     int n;
 } hfm_all_argv;
 
-static void hfm_all_push(hfm_all_argv *a, const char *opt, const char *val)
+static void hfm_all_push1(hfm_all_argv *a, const char *arg)
 {
-    if (!val || a->n + 2 > HFM_ALL_MAX_ARGS)
+    if (a->n + 1 > HFM_ALL_MAX_ARGS)
         return;
-    a->v[a->n++] = (char *)(uintptr_t)opt;      /* getopt does not write to them */
-    a->v[a->n++] = (char *)(uintptr_t)val;
+    a->v[a->n++] = (char *)(uintptr_t)arg;      /* getopt does not write to them */
     a->v[a->n] = NULL;
 }
 
-/* The arguments a user would give check_helixflow_<name> for this deployment. */
-static void hfm_all_args(const hfn *p, const hfm_all_opts *o, const char *name, hfm_all_argv *a)
+static void hfm_all_push(hfm_all_argv *a, const char *opt, const char *val)
 {
+    if (!val)
+        return;
+    hfm_all_push1(a, opt);
+    hfm_all_push1(a, val);
+}
+
+/* The arguments a user would give check_helixflow_<name> for this deployment. */
+static void hfm_all_args(const hfn *p, const hfm_all_opts *o, size_t check, hfm_all_argv *a)
+{
+    const char *name = hfm_all_checks[check].name;
+
     a->n = 0;
     a->v[a->n++] = (char *)(uintptr_t)name;
     a->v[a->n] = NULL;
@@ -118,10 +161,14 @@ static void hfm_all_args(const hfn *p, const hfm_all_opts *o, const char *name, 
     } else if (strcmp(name, "cert") == 0) {
         hfm_all_push(a, "--ca", o->ca);
     }
+    for (size_t i = 0; i < o->nextra; i++)
+        if (o->extra[i].check == check)
+            hfm_all_push1(a, o->extra[i].arg);
 }
 
-static void hfm_all_run_one(hfn *p, const hfm_all_opts *o, const hfm_all_check *c)
+static void hfm_all_run_one(hfn *p, const hfm_all_opts *o, size_t check)
 {
+    const hfm_all_check *c = &hfm_all_checks[check];
     const hfn_mode *m = c->mode;
     const hfn_mode *self = p->m;
     hfm_all_argv a;
@@ -132,7 +179,7 @@ static void hfm_all_run_one(hfn *p, const hfm_all_opts *o, const hfm_all_check *
         hfn_add(p, HF_UNKNOWN, "%s: out of memory", c->name);
         return;
     }
-    hfm_all_args(p, o, c->name, &a);
+    hfm_all_args(p, o, check, &a);
     snprintf(tprefix, sizeof(tprefix), "%s: ", c->name);
     snprintf(lprefix, sizeof(lprefix), "%s_", c->name);
     p->text_prefix = tprefix;
@@ -160,7 +207,7 @@ static void hfm_all_run(hfn *p, const void *opts)
     for (size_t i = 0; i < HF_ARRAY_SIZE(hfm_all_checks); i++) {
         if (o->skip & (1u << i))
             continue;
-        hfm_all_run_one(p, o, &hfm_all_checks[i]);
+        hfm_all_run_one(p, o, i);
         ran++;
     }
     hf_buf_reset(&p->summary);
@@ -171,7 +218,7 @@ const hfn_mode hfm_all = {
     .name = "",
     .title = "DEPLOYMENT",
     .usage = "[--root DIR] [--state-dir DIR] [--ca FILE] [--health-url URL] [--models-url URL] "
-             "[--metrics-url URL] [--model ID] [--skip CHECK]... [-t SECONDS] [-v]",
+             "[--metrics-url URL] [--model ID] [--skip CHECK]... [--arg CHECK=ARG]... [-t SECONDS] [-v]",
     .help = "Runs every check of a standard HelixFlow deployment in one process: service,\n"
             "resources, http (health URL), api (metrics and models), cert, db, backup and log,\n"
             "each with its defaults under --root. Reports the worst state, one long-output\n"
@@ -181,7 +228,9 @@ const hfn_mode hfm_all = {
             "  --models-url URL   /v1/models endpoint checked by the api check\n"
             "  --metrics-url URL  Prometheus metrics page (default http://localhost:8083/metrics)\n"
             "  --model ID         model id expected in /v1/models\n"
-            "  --skip CHECK       leave one check out (repeatable)\n",
+            "  --skip CHECK       leave one check out (repeatable)\n"
+            "  --arg CHECK=ARG    pass one more argument to one check (repeatable), e.g.\n"
+            "                     --arg http=-w0.5 --arg resources=--load-warning=8\n",
     .opts_size = sizeof(hfm_all_opts),
     .option = hfm_all_option,
     .longopts = hfm_all_longopts,
