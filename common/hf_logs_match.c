@@ -1,0 +1,649 @@
+/* hf_logs_match: patterns -> matcher, and the streaming line classifier.
+ *
+ * Classes whose pattern is a plain alternation of literals share one
+ * case-insensitive multi-literal scanner (Wu-Manber with 2-byte blocks: a
+ * 64 KiB shift table indexed by raw byte pairs, so no folding in the hot
+ * loop). Complete lines inside a buffer are scanned in place as one block:
+ * only lines with a match are looked at individually. Other classes go to
+ * regexec(3) with REG_STARTEND (NUL bytes are ordinary bytes); a line longer
+ * than HF_LOGS_REGEX_WINDOW is matched through windows of that size that
+ * overlap by half, so memory stays bounded. */
+#include "hf_logs.h"
+
+#include <errno.h>
+#include <regex.h>
+#include <stdlib.h>
+#include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#define HF_LOGS_SIMD 1
+#endif
+
+#include "hf_defaults.h"
+
+#define W HF_LOGS_REGEX_WINDOW
+#define MAX_LITS 64
+
+typedef struct lit {
+    unsigned char s[HF_LOGS_LIT_MAX];   /* folded to lower case */
+    size_t len;
+    unsigned mask;              /* classes this literal belongs to */
+    unsigned g;                 /* folded 2-byte block ending the minlen prefix */
+    size_t pk;                  /* SIMD filter: offset of the literal's rarest byte pair */
+} lit;
+
+struct hf_logs_matcher {
+    unsigned lit_classes, re_classes;
+    regex_t re[HF_LOGS_NCLASS];
+    lit lits[MAX_LITS];
+    size_t nlits, minlen, maxlen;
+    unsigned char first[256];   /* minlen == 1: byte may start a literal */
+    bool simd;                  /* the SIMD anchor filter applies (minlen >= 2) */
+    unsigned char pairmap[65536];       /* (b0|0x20)<<8|(b1|0x20) -> literal pair seen (1) */
+    unsigned char shift[65536]; /* raw (b0 << 8 | b1) -> safe shift */
+};
+
+static const char *const hf_logs_names[HF_LOGS_NCLASS] = {"error", "warning", "critical", "security"};
+static const char *const hf_logs_defaults[HF_LOGS_NCLASS] = {
+    HF_DEFAULT_ERROR_RE, HF_LOGS_DEFAULT_WARNING_RE, HF_LOGS_DEFAULT_CRITICAL_RE,
+    HF_DEFAULT_SECURITY_RE};
+
+const char *hf_logs_class_name(int c)
+{
+    return c >= 0 && c < HF_LOGS_NCLASS ? hf_logs_names[c] : "?";
+}
+
+static inline unsigned char fold(unsigned char c)
+{
+    return (c >= 'A' && c <= 'Z') ? (unsigned char)(c + 32) : c;
+}
+
+/* Split a plain alternation into m->lits; false when it is not one. */
+static bool add_literals(hf_logs_matcher *m, const char *re, unsigned mask)
+{
+    const char *s = re;
+    lit tmp[MAX_LITS];
+    size_t n = 0;
+
+    for (;;) {
+        size_t len = strcspn(s, "|");
+        if (len == 0 || len > HF_LOGS_LIT_MAX || n == MAX_LITS)
+            return false;
+        for (size_t i = 0; i < len; i++) {
+            if (strchr(".[]()*+?{}\\^$\n", s[i]))
+                return false;
+            tmp[n].s[i] = fold((unsigned char)s[i]);
+        }
+        tmp[n].len = len;
+        tmp[n].mask = mask;
+        n++;
+        if (!s[len])
+            break;
+        s += len + 1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        size_t j;
+        for (j = 0; j < m->nlits; j++)
+            if (m->lits[j].len == tmp[i].len && !memcmp(m->lits[j].s, tmp[i].s, tmp[i].len))
+                break;
+        if (j < m->nlits) {
+            m->lits[j].mask |= mask;
+            continue;
+        }
+        if (m->nlits == MAX_LITS)
+            return false;
+        m->lits[m->nlits++] = tmp[i];
+    }
+    return true;
+}
+
+static void set_shift(hf_logs_matcher *m, unsigned char a, unsigned char b, unsigned char v)
+{
+    unsigned char as[2] = {a, (a >= 'a' && a <= 'z') ? (unsigned char)(a - 32) : a};
+    unsigned char bs[2] = {b, (b >= 'a' && b <= 'z') ? (unsigned char)(b - 32) : b};
+
+    for (int i = 0; i < 2; i++)
+        for (int j = 0; j < 2; j++) {
+            unsigned idx = (unsigned)as[i] << 8 | bs[j];
+            if (m->shift[idx] > v)
+                m->shift[idx] = v;
+        }
+}
+
+/* Rough frequency of a byte in log text (English letters, digits, blanks):
+ * the SIMD filter anchors each literal on its least frequent byte pair. */
+static unsigned byte_weight(unsigned char c)
+{
+    static const unsigned char letters[26] = {82, 15, 28, 43, 127, 22, 20, 61, 70, 2, 8, 40, 24,
+                                              67, 75, 19, 1, 60, 63, 91, 28, 10, 24, 2, 20, 1};
+    c = fold(c);
+    if (c >= 'a' && c <= 'z')
+        return letters[c - 'a'] + 1u;
+    if (c >= '0' && c <= '9')
+        return 50;
+    return c == ' ' ? 150 : c < 0x80 ? 30 : 5;
+}
+
+static void pick_pair(lit *l)
+{
+    unsigned best = UINT32_MAX;
+
+    for (size_t k = 0; k + 1 < l->len; k++) {
+        unsigned w = byte_weight(l->s[k]) * byte_weight(l->s[k + 1]);
+        if (w < best) {
+            best = w;
+            l->pk = k;
+        }
+    }
+}
+
+static void build_tables(hf_logs_matcher *m)
+{
+    size_t ml = SIZE_MAX;
+
+    m->maxlen = 0;
+    for (size_t i = 0; i < m->nlits; i++) {
+        ml = m->lits[i].len < ml ? m->lits[i].len : ml;
+        m->maxlen = m->lits[i].len > m->maxlen ? m->lits[i].len : m->maxlen;
+    }
+    m->minlen = m->nlits ? ml : 0;
+    for (size_t i = 0; i < m->nlits; i++) {
+        lit *l = &m->lits[i];
+        m->first[l->s[0]] = 1;
+        if (l->s[0] >= 'a' && l->s[0] <= 'z')
+            m->first[l->s[0] - 32] = 1;
+        if (m->minlen >= 2)
+            l->g = (unsigned)l->s[m->minlen - 2] << 8 | l->s[m->minlen - 1];
+    }
+    if (m->minlen < 2)
+        return;
+    for (size_t i = 0; i < m->nlits; i++) {
+        pick_pair(&m->lits[i]);
+        for (size_t k = 0; k + 1 < m->lits[i].len; k++)
+            m->pairmap[(unsigned)(m->lits[i].s[k] | 0x20) << 8 | (m->lits[i].s[k + 1] | 0x20)] = 1;
+    }
+    m->simd = true;
+    memset(m->shift, (int)(m->minlen - 1), sizeof(m->shift));
+    for (size_t i = 0; i < m->nlits; i++)
+        for (size_t k = 0; k + 2 <= m->minlen; k++)
+            set_shift(m, m->lits[i].s[k], m->lits[i].s[k + 1], (unsigned char)(m->minlen - 2 - k));
+}
+
+int hf_logs_matcher_new(const char *const re[HF_LOGS_NCLASS], unsigned flags,
+                        hf_logs_matcher **out, char *err, size_t errlen)
+{
+    hf_logs_matcher *m = calloc(1, sizeof(*m));
+
+    *out = NULL;
+    if (!m)
+        return -ENOMEM;
+    for (int c = 0; c < HF_LOGS_NCLASS; c++) {
+        const char *p = re && re[c] && re[c][0] ? re[c] : hf_logs_defaults[c];
+        size_t save = m->nlits;
+        lit saved[MAX_LITS];
+        int rc;
+
+        memcpy(saved, m->lits, sizeof(saved));
+        if (!(flags & HF_LOGS_FORCE_REGEX) && add_literals(m, p, HF_LOGS_CLASS_BIT(c))) {
+            m->lit_classes |= HF_LOGS_CLASS_BIT(c);
+            continue;
+        }
+        memcpy(m->lits, saved, sizeof(saved));  /* undo a half-added alternation */
+        m->nlits = save;
+        rc = regcomp(&m->re[c], p, REG_EXTENDED | REG_ICASE | REG_NOSUB);
+        if (rc != 0) {
+            char msg[128];
+            regerror(rc, &m->re[c], msg, sizeof(msg));
+            hf_err_set(err, errlen, "%s pattern '%s': %s", hf_logs_names[c], p, msg);
+            hf_logs_matcher_free(m);
+            return -EINVAL;
+        }
+        m->re_classes |= HF_LOGS_CLASS_BIT(c);
+    }
+    build_tables(m);
+    *out = m;
+    return 0;
+}
+
+void hf_logs_matcher_free(hf_logs_matcher *m)
+{
+    if (!m)
+        return;
+    for (int c = 0; c < HF_LOGS_NCLASS; c++)
+        if (m->re_classes & HF_LOGS_CLASS_BIT(c))
+            regfree(&m->re[c]);
+    free(m);
+}
+
+bool hf_logs_matcher_literal(const hf_logs_matcher *m, int c)
+{
+    return c >= 0 && c < HF_LOGS_NCLASS && (m->lit_classes & HF_LOGS_CLASS_BIT(c));
+}
+
+/* ---- literal search -------------------------------------------------------- */
+
+static inline bool lit_at(const lit *l, const unsigned char *q, const unsigned char *end)
+{
+    if ((size_t)(end - q) < l->len)
+        return false;
+    for (size_t k = 0; k < l->len; k++)
+        if (fold(q[k]) != l->s[k])
+            return false;
+    return true;
+}
+
+#ifdef HF_LOGS_SIMD
+/* Literals anchored at pair position pos (literal starts must be >= lo). */
+static unsigned simd_verify(const hf_logs_scan *s, const unsigned char *lo,
+                            const unsigned char *pos, const unsigned char *end,
+                            const unsigned char **qs)
+{
+    const hf_logs_matcher *m = s->m;
+    unsigned found = 0;
+    unsigned char a = pos[0] | 0x20, b = pos[1] | 0x20;
+
+    for (size_t i = 0; i < m->nlits; i++) {
+        const lit *l = &m->lits[i];
+        size_t k = s->anc_pk[i];
+        if ((l->s[k] | 0x20) != a || (l->s[k + 1] | 0x20) != b || (size_t)(pos - lo) < k)
+            continue;
+        if (lit_at(l, pos - k, end)) {
+            found |= l->mask;
+            *qs = pos - k;
+        }
+    }
+    return found;
+}
+
+/* SSE2: 16 positions at a time; candidates are positions holding some
+ * literal's anchor pair (each byte | 0x20, a superset of ASCII case
+ * folding). Returns the anchor (resume after it), *qs a literal start. */
+static const unsigned char *simd_find(const hf_logs_scan *s, const unsigned char *lo,
+                                      const unsigned char *p, const unsigned char *end,
+                                      unsigned *mask, const unsigned char **qs)
+{
+    const __m128i x20 = _mm_set1_epi8(0x20);
+    size_t np = s->anc_np;
+
+    for (; end - p >= 17; p += 16) {
+        __m128i a = _mm_or_si128(_mm_loadu_si128((const __m128i *)(const void *)p), x20);
+        __m128i b = _mm_or_si128(_mm_loadu_si128((const __m128i *)(const void *)(p + 1)), x20);
+        __m128i hit = _mm_setzero_si128();
+        for (size_t k = 0; k < np; k++)
+            hit = _mm_or_si128(hit, _mm_and_si128(
+                _mm_cmpeq_epi8(a, _mm_loadu_si128((const __m128i *)(const void *)s->anc_v0[k])),
+                _mm_cmpeq_epi8(b, _mm_loadu_si128((const __m128i *)(const void *)s->anc_v1[k]))));
+        unsigned bits = (unsigned)_mm_movemask_epi8(hit);
+        while (bits) {
+            const unsigned char *pos = p + __builtin_ctz(bits);
+            if ((*mask = simd_verify(s, lo, pos, end, qs)))
+                return pos;
+            bits &= bits - 1;
+        }
+    }
+    for (; end - p >= 2; p++)
+        if ((*mask = simd_verify(s, lo, p, end, qs)))
+            return p;
+    return NULL;
+}
+#endif
+
+/* Anchor vectors from s->anc_pk; SIMD off when more than 16 distinct pairs. */
+static void anchors_build(hf_logs_scan *s)
+{
+    const hf_logs_matcher *m = s->m;
+
+    s->anc_np = 0;
+    for (size_t i = 0; i < m->nlits; i++) {
+        unsigned char a = m->lits[i].s[s->anc_pk[i]] | 0x20, b = m->lits[i].s[s->anc_pk[i] + 1] | 0x20;
+        size_t k;
+        for (k = 0; k < s->anc_np; k++)
+            if (s->anc_v0[k][0] == a && s->anc_v1[k][0] == b)
+                break;
+        if (k < s->anc_np)
+            continue;
+        if (s->anc_np == 16) {
+            s->anc_np = SIZE_MAX;
+            return;
+        }
+        memset(s->anc_v0[s->anc_np], a, 16);
+        memset(s->anc_v1[s->anc_np], b, 16);
+        s->anc_np++;
+    }
+}
+
+/* Re-pick each literal's anchor: the pair least frequent in this sample. */
+static void anchors_tune(hf_logs_scan *s, const unsigned char *p, size_t n)
+{
+    const hf_logs_matcher *m = s->m;
+    uint32_t *cnt;
+
+    s->anc_tuned = true;
+    if (!m->simd || m->minlen < 2 || !(cnt = calloc(65536, sizeof(*cnt))))
+        return;
+    for (size_t i = 0; i + 1 < n; i++) {
+        unsigned key = (unsigned)(p[i] | 0x20) << 8 | (p[i + 1] | 0x20);
+        cnt[key] += m->pairmap[key];
+    }
+    for (size_t i = 0; i < m->nlits; i++) {
+        const lit *l = &m->lits[i];
+        uint64_t best = UINT64_MAX;
+        for (size_t k = 0; k + 1 < l->len; k++) {
+            unsigned key = (unsigned)(l->s[k] | 0x20) << 8 | (l->s[k + 1] | 0x20);
+            uint64_t w = (uint64_t)cnt[key] * 1000000 + byte_weight(l->s[k]) * byte_weight(l->s[k + 1]);
+            if (w < best) {
+                best = w;
+                s->anc_pk[i] = (unsigned char)k;
+            }
+        }
+    }
+    free(cnt);
+    anchors_build(s);
+}
+
+/* First position in [p, end) where a literal starts; *mask gets the classes
+ * of every literal starting there. NULL when none. */
+static const unsigned char *wm_find(const hf_logs_matcher *m, const unsigned char *p,
+                                    const unsigned char *end, unsigned *mask)
+{
+    size_t ml = m->minlen;
+
+    if (!m->nlits || (size_t)(end - p) < ml)
+        return NULL;
+    if (ml == 1) {
+        for (; p < end; p++) {
+            unsigned found = 0;
+            if (!m->first[*p])
+                continue;
+            for (size_t i = 0; i < m->nlits; i++)
+                if (lit_at(&m->lits[i], p, end))
+                    found |= m->lits[i].mask;
+            if (found) {
+                *mask = found;
+                return p;
+            }
+        }
+        return NULL;
+    }
+    for (const unsigned char *g = p + ml - 2, *last = end - 2; g <= last;) {
+        unsigned s = m->shift[(unsigned)g[0] << 8 | g[1]];
+        if (s) {
+            g += s;
+            continue;
+        }
+        const unsigned char *q = g - (ml - 2);
+        unsigned fg = (unsigned)fold(g[0]) << 8 | fold(g[1]), found = 0;
+        for (size_t i = 0; i < m->nlits; i++)
+            if (m->lits[i].g == fg && lit_at(&m->lits[i], q, end))
+                found |= m->lits[i].mask;
+        if (found) {
+            *mask = found;
+            return q;
+        }
+        g++;
+    }
+    return NULL;
+}
+
+/* A literal starting in [lo, end), searching anchors from p: returns the
+ * anchor to resume after (every literal not yet reported starts after it
+ * or is anchored after it), *qs a literal start, *mask its classes. */
+static const unsigned char *lfind(const hf_logs_scan *s, const unsigned char *lo,
+                                  const unsigned char *p, const unsigned char *end,
+                                  unsigned *mask, const unsigned char **qs)
+{
+#ifdef HF_LOGS_SIMD
+    if (s->m->simd && s->m->minlen >= 2 && s->anc_np != SIZE_MAX)
+        return simd_find(s, lo, p, end, mask, qs);
+#endif
+    (void)lo;
+    *qs = wm_find(s->m, p, end, mask);
+    return *qs;
+}
+
+/* Classes of every literal occurring in [p, end), stopping early once
+ * flags covers every literal class. */
+static unsigned lit_flags_from(const hf_logs_scan *s, const unsigned char *lo, const unsigned char *p,
+                               const unsigned char *end, unsigned flags)
+{
+    const unsigned char *q, *a;
+    unsigned mask;
+
+    while ((s->m->lit_classes & ~flags) && (a = lfind(s, lo, p, end, &mask, &q))) {
+        flags |= mask;
+        p = a + 1;
+    }
+    return flags;
+}
+
+static unsigned lit_flags(const hf_logs_scan *s, const unsigned char *p,
+                          const unsigned char *end, unsigned flags)
+{
+    return lit_flags_from(s, p, p, end, flags);
+}
+
+/* ---- regex ------------------------------------------------------------------ */
+
+static unsigned re_exec(const hf_logs_matcher *m, const unsigned char *p, size_t n,
+                        int eflags, unsigned flags)
+{
+    for (int c = 0; c < HF_LOGS_NCLASS; c++) {
+        regmatch_t pm[1];
+        if (!(m->re_classes & HF_LOGS_CLASS_BIT(c)) || (flags & HF_LOGS_CLASS_BIT(c)))
+            continue;
+        pm[0].rm_so = 0;
+        pm[0].rm_eo = (regoff_t)n;
+        if (regexec(&m->re[c], (const char *)p, 1, pm, eflags | REG_STARTEND) == 0)
+            flags |= HF_LOGS_CLASS_BIT(c);
+    }
+    return flags;
+}
+
+/* A whole line in place, through the same windows the buffered path uses. */
+static unsigned re_line(const hf_logs_matcher *m, const unsigned char *p, size_t len, unsigned flags)
+{
+    size_t st = 0;
+
+    while (len - st > W && (m->re_classes & ~flags)) {
+        flags = re_exec(m, p + st, W, REG_NOTEOL | (st ? REG_NOTBOL : 0), flags);
+        st += W / 2;
+    }
+    if (m->re_classes & ~flags)
+        flags = re_exec(m, p + st, len - st, st ? REG_NOTBOL : 0, flags);
+    return flags;
+}
+
+/* ---- the scanner ------------------------------------------------------------ */
+
+int hf_logs_scan_init(hf_logs_scan *s, const hf_logs_matcher *m, hf_logs_line_fn fn, void *ctx)
+{
+    memset(s, 0, sizeof(*s));
+    s->m = m;
+    s->on_line = fn;
+    s->ctx = ctx;
+    for (size_t i = 0; i < m->nlits; i++)
+        s->anc_pk[i] = (unsigned char)m->lits[i].pk;
+    anchors_build(s);
+    if (m->re_classes) {
+        s->win = malloc(W);
+        if (!s->win)
+            return -ENOMEM;
+    }
+    return 0;
+}
+
+void hf_logs_scan_free(hf_logs_scan *s)
+{
+    if (!s)
+        return;
+    free(s->win);
+    s->win = NULL;
+}
+
+void hf_logs_scan_reset_line(hf_logs_scan *s)
+{
+    s->flags = 0;
+    s->line_len = 0;
+    s->head_len = 0;
+    s->tail_len = 0;
+    s->win_len = 0;
+    s->win_start = 0;
+}
+
+static void commit(hf_logs_scan *s, unsigned flags, const char *text, size_t tlen, uint64_t len)
+{
+    if (!flags)
+        return;
+    for (int c = 0; c < HF_LOGS_NCLASS; c++)
+        if (flags & HF_LOGS_CLASS_BIT(c))
+            s->count[c]++;
+    s->lines++;
+    if (s->on_line)
+        s->on_line(s->ctx, flags, text, tlen > HF_LOGS_LINE_MAX ? HF_LOGS_LINE_MAX : tlen, len);
+}
+
+static void win_append(hf_logs_scan *s, const unsigned char *p, size_t n)
+{
+    const hf_logs_matcher *m = s->m;
+
+    while (n) {
+        size_t c;
+        if (s->win_len == W) {          /* full, and another byte arrives */
+            s->flags = re_exec(m, (unsigned char *)s->win, W,
+                               REG_NOTEOL | (s->win_start ? REG_NOTBOL : 0), s->flags);
+            memmove(s->win, s->win + W / 2, W / 2);
+            s->win_len = W / 2;
+            s->win_start += W / 2;
+        }
+        c = W - s->win_len < n ? W - s->win_len : n;
+        memcpy(s->win + s->win_len, p, c);
+        s->win_len += c;
+        p += c;
+        n -= c;
+    }
+}
+
+/* Bytes [p, p+n) continue the current line (no '\n' among them). */
+static void segment(hf_logs_scan *s, const unsigned char *p, size_t n)
+{
+    const hf_logs_matcher *m = s->m;
+
+    if (s->head_len < HF_LOGS_LINE_MAX) {
+        size_t c = HF_LOGS_LINE_MAX - s->head_len < n ? HF_LOGS_LINE_MAX - s->head_len : n;
+        memcpy(s->head + s->head_len, p, c);
+        s->head_len += c;
+    }
+    if (m->lit_classes & ~s->flags) {
+        size_t keep = m->maxlen - 1, c;
+        unsigned char joint[2 * HF_LOGS_LIT_MAX];
+        /* literals spanning the previous bytes and these */
+        c = n < keep ? n : keep;
+        memcpy(joint, s->tail, s->tail_len);
+        memcpy(joint + s->tail_len, p, c);
+        s->flags = lit_flags(s, joint, joint + s->tail_len + c, s->flags);
+        s->flags = lit_flags(s, p, p + n, s->flags);
+        if (n >= keep) {
+            memcpy(s->tail, p + n - keep, keep);
+            s->tail_len = keep;
+        } else {
+            size_t tot = s->tail_len + n, drop = tot > keep ? tot - keep : 0;
+            memmove(s->tail, s->tail + drop, s->tail_len - drop);
+            memcpy(s->tail + s->tail_len - drop, p, n);
+            s->tail_len = tot - drop;
+        }
+    }
+    if (m->re_classes & ~s->flags)
+        win_append(s, p, n);
+    s->line_len += n;
+}
+
+/* The '\n' of the current (buffered) line arrived. */
+static void end_line(hf_logs_scan *s)
+{
+    if (s->m->re_classes & ~s->flags)
+        s->flags = re_exec(s->m, (unsigned char *)s->win, s->win_len,
+                           s->win_start ? REG_NOTBOL : 0, s->flags);
+    commit(s, s->flags, s->head, s->head_len, s->line_len);
+    hf_logs_scan_reset_line(s);
+}
+
+/* Complete lines [p, end), p at a line start, end just after a '\n'. */
+static void block(hf_logs_scan *s, const unsigned char *p, const unsigned char *end)
+{
+    const hf_logs_matcher *m = s->m;
+    const unsigned char *q, *ls, *le, *a;
+    unsigned mask;
+
+    if (!m->re_classes) {
+        while ((a = lfind(s, p, p, end, &mask, &q))) {
+            const unsigned char *nl = q > p ? memrchr(p, '\n', (size_t)(q - p)) : NULL;
+            ls = nl ? nl + 1 : p;
+            le = memchr(q, '\n', (size_t)(end - q));
+            /* the rest of the line; literals starting before q are anchored after a */
+            mask = lit_flags_from(s, ls, a + 1, le, mask);
+            commit(s, mask, (const char *)ls, (size_t)(le - ls), (uint64_t)(le - ls));
+            p = le + 1;
+        }
+        return;
+    }
+    for (ls = p; ls < end; ls = le + 1) {
+        unsigned f;
+        le = memchr(ls, '\n', (size_t)(end - ls));
+        f = lit_flags(s, ls, le, 0);
+        f = re_line(m, ls, (size_t)(le - ls), f);
+        commit(s, f, (const char *)ls, (size_t)(le - ls), (uint64_t)(le - ls));
+    }
+}
+
+void hf_logs_scan_feed(hf_logs_scan *s, const char *buf, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)buf, *end = p + len, *nl;
+
+    if (!len)
+        return;
+    if (!s->anc_tuned && len >= 4096)
+        anchors_tune(s, p, len < 65536 ? len : 65536);
+    if (s->line_len > 0) {
+        nl = memchr(p, '\n', len);
+        segment(s, p, (size_t)((nl ? nl : end) - p));
+        if (!nl)
+            return;
+        end_line(s);
+        p = nl + 1;
+    }
+    if (p < end && (nl = memrchr(p, '\n', (size_t)(end - p)))) {
+        block(s, p, nl + 1);
+        p = nl + 1;
+    }
+    if (p < end)
+        segment(s, p, (size_t)(end - p));
+}
+
+void hf_logs_scan_finish(hf_logs_scan *s)
+{
+    if (s->line_len > 0)
+        end_line(s);
+}
+
+uint64_t hf_logs_scan_refeed_from(const hf_logs_scan *s, uint64_t plen)
+{
+    if (plen <= W)
+        return 0;
+    if (s->m->re_classes)
+        return (plen - W + W / 2 - 1) / (W / 2) * (W / 2);
+    return plen - (s->m->maxlen ? s->m->maxlen - 1 : 0);
+}
+
+void hf_logs_scan_resume(hf_logs_scan *s, unsigned flags, uint64_t from,
+                         const char *head, size_t head_len)
+{
+    hf_logs_scan_reset_line(s);
+    if (from == 0)
+        return;
+    s->flags = flags;
+    s->line_len = from;
+    s->win_start = from;
+    s->head_len = head_len < HF_LOGS_LINE_MAX ? head_len : HF_LOGS_LINE_MAX;
+    if (head)
+        memcpy(s->head, head, s->head_len);
+}
