@@ -150,6 +150,10 @@ void hf_logs_state_free(hf_logs_state *st);               /* accepts NULL; clear
 int hf_logs_state_load(hf_logs_state *st, const char *path, char *err, size_t errlen);
 /* Write atomically (temp file in the same directory, fsync, rename). */
 int hf_logs_state_save(const hf_logs_state *st, const char *path, char *err, size_t errlen);
+/* Serialise runs sharing a state file: an exclusive flock(2) on <path>.lock,
+ * waiting at most timeout_ms. Returns the lock fd (close it to release; the
+ * caller owns it) or a negative errno (-EWOULDBLOCK when still busy). */
+int hf_logs_state_lock(const char *path, long timeout_ms, char *err, size_t errlen);
 /* Security history: add n events on the UTC day of wall time now (seconds);
  * sum over the days within [now - days*86400, now]. */
 void hf_logs_state_sec_add(hf_logs_state *st, double now, uint64_t n);

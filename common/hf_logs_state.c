@@ -17,6 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <time.h>
 #include <unistd.h>
 
 #define STATE_MAGIC "helixflow-logs-state"
@@ -93,6 +95,34 @@ void hf_logs_state_remove(hf_logs_state *st, size_t i)
     fstate_clear(&st->files[i]);
     memmove(&st->files[i], &st->files[i + 1], (st->nfiles - i - 1) * sizeof(st->files[0]));
     st->nfiles--;
+}
+
+int hf_logs_state_lock(const char *path, long timeout_ms, char *err, size_t errlen)
+{
+    char lp[HF_PATH_MAX];
+    double until = hf_mono_now() + (double)timeout_ms / 1000.0;
+    int fd;
+
+    if ((size_t)snprintf(lp, sizeof(lp), "%s.lock", path) >= sizeof(lp))
+        return -ENAMETOOLONG;
+    fd = open(lp, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+    if (fd < 0) {
+        int r = -errno;
+        hf_err_set(err, errlen, "state lock %s: %s", lp, strerror(-r));
+        return r;
+    }
+    while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+        struct timespec ts = {0, 20 * 1000 * 1000};
+        if ((errno != EWOULDBLOCK && errno != EINTR) || hf_mono_now() >= until) {
+            int r = errno == EINTR ? -EWOULDBLOCK : -errno;
+            hf_err_set(err, errlen, "state lock %s: %s", lp,
+                       r == -EWOULDBLOCK ? "held by another run" : strerror(-r));
+            close(fd);
+            return r;
+        }
+        nanosleep(&ts, NULL);
+    }
+    return fd;
 }
 
 /* ---- security history --------------------------------------------------- */
