@@ -92,6 +92,7 @@ typedef struct hf_logs_scan {
     size_t anc_np;
     bool anc_tuned;
     char *win;                  /* regex window (owned), when the matcher has regex classes */
+    char *scratch;              /* regexec subject, NUL-terminated (owned) */
     size_t win_len;
     uint64_t win_start;         /* offset of win[0] in the line */
 } hf_logs_scan;

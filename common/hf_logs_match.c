@@ -424,32 +424,40 @@ static unsigned lit_flags(const hf_logs_scan *s, const unsigned char *p,
 
 /* ---- regex ------------------------------------------------------------------ */
 
-static unsigned re_exec(const hf_logs_matcher *m, const unsigned char *p, size_t n,
-                        int eflags, unsigned flags)
+/* regexec(3) on [p, p+n) with REG_STARTEND. The bytes are first copied into
+ * s->scratch and NUL-terminated: with REG_STARTEND glibc never looks past
+ * the range, but sanitizer interceptors strlen() the subject. */
+static unsigned re_exec(hf_logs_scan *s, const unsigned char *p, size_t n, int eflags, unsigned flags)
 {
+    const hf_logs_matcher *m = s->m;
+
+    if ((const char *)p != s->scratch)
+        memcpy(s->scratch, p, n);
+    s->scratch[n] = '\0';
     for (int c = 0; c < HF_LOGS_NCLASS; c++) {
         regmatch_t pm[1];
         if (!(m->re_classes & HF_LOGS_CLASS_BIT(c)) || (flags & HF_LOGS_CLASS_BIT(c)))
             continue;
         pm[0].rm_so = 0;
         pm[0].rm_eo = (regoff_t)n;
-        if (regexec(&m->re[c], (const char *)p, 1, pm, eflags | REG_STARTEND) == 0)
+        if (regexec(&m->re[c], s->scratch, 1, pm, eflags | REG_STARTEND) == 0)
             flags |= HF_LOGS_CLASS_BIT(c);
     }
     return flags;
 }
 
 /* A whole line in place, through the same windows the buffered path uses. */
-static unsigned re_line(const hf_logs_matcher *m, const unsigned char *p, size_t len, unsigned flags)
+static unsigned re_line(hf_logs_scan *s, const unsigned char *p, size_t len, unsigned flags)
 {
+    const hf_logs_matcher *m = s->m;
     size_t st = 0;
 
     while (len - st > W && (m->re_classes & ~flags)) {
-        flags = re_exec(m, p + st, W, REG_NOTEOL | (st ? REG_NOTBOL : 0), flags);
+        flags = re_exec(s, p + st, W, REG_NOTEOL | (st ? REG_NOTBOL : 0), flags);
         st += W / 2;
     }
     if (m->re_classes & ~flags)
-        flags = re_exec(m, p + st, len - st, st ? REG_NOTBOL : 0, flags);
+        flags = re_exec(s, p + st, len - st, st ? REG_NOTBOL : 0, flags);
     return flags;
 }
 
@@ -466,7 +474,8 @@ int hf_logs_scan_init(hf_logs_scan *s, const hf_logs_matcher *m, hf_logs_line_fn
     anchors_build(s);
     if (m->re_classes) {
         s->win = malloc(W);
-        if (!s->win)
+        s->scratch = malloc(W + 1);
+        if (!s->win || !s->scratch)
             return -ENOMEM;
     }
     return 0;
@@ -477,7 +486,8 @@ void hf_logs_scan_free(hf_logs_scan *s)
     if (!s)
         return;
     free(s->win);
-    s->win = NULL;
+    free(s->scratch);
+    s->win = s->scratch = NULL;
 }
 
 void hf_logs_scan_reset_line(hf_logs_scan *s)
@@ -504,12 +514,10 @@ static void commit(hf_logs_scan *s, unsigned flags, const char *text, size_t tle
 
 static void win_append(hf_logs_scan *s, const unsigned char *p, size_t n)
 {
-    const hf_logs_matcher *m = s->m;
-
     while (n) {
         size_t c;
         if (s->win_len == W) {          /* full, and another byte arrives */
-            s->flags = re_exec(m, (unsigned char *)s->win, W,
+            s->flags = re_exec(s, (unsigned char *)s->win, W,
                                REG_NOTEOL | (s->win_start ? REG_NOTBOL : 0), s->flags);
             memmove(s->win, s->win + W / 2, W / 2);
             s->win_len = W / 2;
@@ -561,7 +569,7 @@ static void segment(hf_logs_scan *s, const unsigned char *p, size_t n)
 static void end_line(hf_logs_scan *s)
 {
     if (s->m->re_classes & ~s->flags)
-        s->flags = re_exec(s->m, (unsigned char *)s->win, s->win_len,
+        s->flags = re_exec(s, (unsigned char *)s->win, s->win_len,
                            s->win_start ? REG_NOTBOL : 0, s->flags);
     commit(s, s->flags, s->head, s->head_len, s->line_len);
     hf_logs_scan_reset_line(s);
@@ -590,7 +598,7 @@ static void block(hf_logs_scan *s, const unsigned char *p, const unsigned char *
         unsigned f;
         le = memchr(ls, '\n', (size_t)(end - ls));
         f = lit_flags(s, ls, le, 0);
-        f = re_line(m, ls, (size_t)(le - ls), f);
+        f = re_line(s, ls, (size_t)(le - ls), f);
         commit(s, f, (const char *)ls, (size_t)(le - ls), (uint64_t)(le - ls));
     }
 }
