@@ -605,19 +605,22 @@ static void block(hf_logs_scan *s, const unsigned char *p, const unsigned char *
 
 void hf_logs_scan_feed(hf_logs_scan *s, const char *buf, size_t len)
 {
-    const unsigned char *p = (const unsigned char *)buf, *end = p + len, *nl;
+    const unsigned char *p = (const unsigned char *)buf, *end, *nl;
 
-    if (!len)
+    if (!p || !len)
         return;
+    end = p + len;
     if (!s->anc_tuned && len >= 4096)
         anchors_tune(s, p, len < 65536 ? len : 65536);
     if (s->line_len > 0) {
-        nl = memchr(p, '\n', len);
-        segment(s, p, (size_t)((nl ? nl : end) - p));
-        if (!nl)
+        const unsigned char *first = memchr(p, '\n', len);
+        if (!first) {
+            segment(s, p, len);
             return;
+        }
+        segment(s, p, (size_t)(first - p));
         end_line(s);
-        p = nl + 1;
+        p = first + 1;
     }
     if (p < end && (nl = memrchr(p, '\n', (size_t)(end - p)))) {
         block(s, p, nl + 1);
