@@ -89,8 +89,9 @@ typedef struct hf_logs_scan {
      * first buffer fed; they change the speed, never the result */
     unsigned char anc_pk[64];
     unsigned char anc_v0[16][16], anc_v1[16][16];
+    uint16_t anc_key[64];       /* per literal: its anchor pair, each byte | 0x20 */
     size_t anc_np;
-    bool anc_tuned;
+    bool anc_tuned, anc_avx2;
     char *win;                  /* regex window (owned), when the matcher has regex classes */
     char *scratch;              /* regexec subject, NUL-terminated (owned) */
     size_t win_len;

@@ -14,8 +14,8 @@
 #include <regex.h>
 #include <stdlib.h>
 #include <string.h>
-#if defined(__SSE2__)
-#include <emmintrin.h>
+#if defined(__SSE2__) && defined(__x86_64__)
+#include <immintrin.h>
 #define HF_LOGS_SIMD 1
 #endif
 
@@ -240,51 +240,103 @@ static unsigned simd_verify(const hf_logs_scan *s, const unsigned char *lo,
 {
     const hf_logs_matcher *m = s->m;
     unsigned found = 0;
-    unsigned char a = pos[0] | 0x20, b = pos[1] | 0x20;
+    uint16_t key = (uint16_t)((pos[0] | 0x20) << 8 | (pos[1] | 0x20));
 
     for (size_t i = 0; i < m->nlits; i++) {
-        const lit *l = &m->lits[i];
         size_t k = s->anc_pk[i];
-        if ((l->s[k] | 0x20) != a || (l->s[k + 1] | 0x20) != b || (size_t)(pos - lo) < k)
+        if (s->anc_key[i] != key || (size_t)(pos - lo) < k)
             continue;
-        if (lit_at(l, pos - k, end)) {
-            found |= l->mask;
+        if (lit_at(&m->lits[i], pos - k, end)) {
+            found |= m->lits[i].mask;
             *qs = pos - k;
         }
     }
     return found;
 }
 
-/* SSE2: 16 positions at a time; candidates are positions holding some
- * literal's anchor pair (each byte | 0x20, a superset of ASCII case
- * folding). Returns the anchor (resume after it), *qs a literal start. */
+/* Candidate bits of 16 positions at p (needs p[0..16] readable). */
+static inline unsigned sse2_bits(const hf_logs_scan *s, const unsigned char *p)
+{
+    const __m128i x20 = _mm_set1_epi8(0x20);
+    __m128i a = _mm_or_si128(_mm_loadu_si128((const __m128i *)(const void *)p), x20);
+    __m128i b = _mm_or_si128(_mm_loadu_si128((const __m128i *)(const void *)(p + 1)), x20);
+    __m128i hit = _mm_setzero_si128();
+
+    for (size_t k = 0; k < s->anc_np; k++)
+        hit = _mm_or_si128(hit, _mm_and_si128(
+            _mm_cmpeq_epi8(a, _mm_loadu_si128((const __m128i *)(const void *)s->anc_v0[k])),
+            _mm_cmpeq_epi8(b, _mm_loadu_si128((const __m128i *)(const void *)s->anc_v1[k]))));
+    return (unsigned)_mm_movemask_epi8(hit);
+}
+
+__attribute__((target("avx2")))
+static inline unsigned avx2_bits(const hf_logs_scan *s, const unsigned char *p)
+{
+    const __m256i x20 = _mm256_set1_epi8(0x20);
+    __m256i a = _mm256_or_si256(_mm256_loadu_si256((const __m256i *)(const void *)p), x20);
+    __m256i b = _mm256_or_si256(_mm256_loadu_si256((const __m256i *)(const void *)(p + 1)), x20);
+    __m256i hit = _mm256_setzero_si256();
+
+    for (size_t k = 0; k < s->anc_np; k++) {
+        __m256i v0 = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(const void *)s->anc_v0[k]));
+        __m256i v1 = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(const void *)s->anc_v1[k]));
+        hit = _mm256_or_si256(hit, _mm256_and_si256(_mm256_cmpeq_epi8(a, v0), _mm256_cmpeq_epi8(b, v1)));
+    }
+    return (unsigned)_mm256_movemask_epi8(hit);
+}
+
+/* Verify the candidate bits of the block at p; a match returns its anchor. */
+static inline const unsigned char *simd_hits(const hf_logs_scan *s, const unsigned char *lo,
+                                             const unsigned char *p, const unsigned char *end,
+                                             unsigned bits, unsigned *mask, const unsigned char **qs)
+{
+    while (bits) {
+        const unsigned char *pos = p + __builtin_ctz(bits);
+        if ((*mask = simd_verify(s, lo, pos, end, qs)))
+            return pos;
+        bits &= bits - 1;
+    }
+    return NULL;
+}
+
+/* Candidates are positions holding some literal's anchor pair (each byte
+ * | 0x20, a superset of ASCII case folding), 16 or 32 at a time; the last
+ * bytes go through a zero-padded copy. Returns the anchor (resume after
+ * it), *qs a literal start. */
+__attribute__((target("avx2")))
+static const unsigned char *avx2_loop(const hf_logs_scan *s, const unsigned char *lo,
+                                      const unsigned char **pp, const unsigned char *end,
+                                      unsigned *mask, const unsigned char **qs)
+{
+    const unsigned char *p = *pp, *r;
+
+    for (; end - p >= 33; p += 32)
+        if ((r = simd_hits(s, lo, p, end, avx2_bits(s, p), mask, qs)))
+            return r;
+    *pp = p;                    /* the rest: 16-byte and padded steps */
+    return NULL;
+}
+
 static const unsigned char *simd_find(const hf_logs_scan *s, const unsigned char *lo,
                                       const unsigned char *p, const unsigned char *end,
                                       unsigned *mask, const unsigned char **qs)
 {
-    const __m128i x20 = _mm_set1_epi8(0x20);
-    size_t np = s->anc_np;
+    unsigned char pad[48];
+    const unsigned char *r;
+    size_t n;
 
-    for (; end - p >= 17; p += 16) {
-        __m128i a = _mm_or_si128(_mm_loadu_si128((const __m128i *)(const void *)p), x20);
-        __m128i b = _mm_or_si128(_mm_loadu_si128((const __m128i *)(const void *)(p + 1)), x20);
-        __m128i hit = _mm_setzero_si128();
-        for (size_t k = 0; k < np; k++)
-            hit = _mm_or_si128(hit, _mm_and_si128(
-                _mm_cmpeq_epi8(a, _mm_loadu_si128((const __m128i *)(const void *)s->anc_v0[k])),
-                _mm_cmpeq_epi8(b, _mm_loadu_si128((const __m128i *)(const void *)s->anc_v1[k]))));
-        unsigned bits = (unsigned)_mm_movemask_epi8(hit);
-        while (bits) {
-            const unsigned char *pos = p + __builtin_ctz(bits);
-            if ((*mask = simd_verify(s, lo, pos, end, qs)))
-                return pos;
-            bits &= bits - 1;
-        }
-    }
-    for (; end - p >= 2; p++)
-        if ((*mask = simd_verify(s, lo, p, end, qs)))
-            return p;
-    return NULL;
+    if (s->anc_avx2 && (r = avx2_loop(s, lo, &p, end, mask, qs)))
+        return r;
+    for (; end - p >= 17; p += 16)
+        if ((r = simd_hits(s, lo, p, end, sse2_bits(s, p), mask, qs)))
+            return r;
+    n = (size_t)(end - p);
+    if (n < 2)
+        return NULL;
+    memset(pad, 0, sizeof(pad));
+    memcpy(pad, p, n);
+    /* pair positions 0 .. n-2 are real; verification reads the real bytes */
+    return simd_hits(s, lo, p, end, sse2_bits(s, pad) & ((1u << (n - 1)) - 1), mask, qs);
 }
 #endif
 
@@ -297,6 +349,7 @@ static void anchors_build(hf_logs_scan *s)
     for (size_t i = 0; i < m->nlits; i++) {
         unsigned char a = m->lits[i].s[s->anc_pk[i]] | 0x20, b = m->lits[i].s[s->anc_pk[i] + 1] | 0x20;
         size_t k;
+        s->anc_key[i] = (uint16_t)(a << 8 | b);
         for (k = 0; k < s->anc_np; k++)
             if (s->anc_v0[k][0] == a && s->anc_v1[k][0] == b)
                 break;
@@ -472,6 +525,9 @@ int hf_logs_scan_init(hf_logs_scan *s, const hf_logs_matcher *m, hf_logs_line_fn
     for (size_t i = 0; i < m->nlits; i++)
         s->anc_pk[i] = (unsigned char)m->lits[i].pk;
     anchors_build(s);
+#ifdef HF_LOGS_SIMD
+    s->anc_avx2 = __builtin_cpu_supports("avx2");
+#endif
     if (m->re_classes) {
         s->win = malloc(W);
         s->scratch = malloc(W + 1);
