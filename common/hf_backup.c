@@ -1,1 +1,215 @@
-/* hf_backup: placeholder until the probe is written. */
+/* hf_backup: newest backup, age, size change, quick_check (see hf_backup.h). */
+#include "hf_backup.h"
+
+#include <errno.h>
+#include <glob.h>
+#include <limits.h>
+#include <math.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define HF_BACKUP_DEFAULT_TIMEOUT_MS 10000
+
+static const char *hf_backup_base(const char *path)
+{
+    const char *s = strrchr(path, '/');
+    return s ? s + 1 : path;
+}
+
+/* "file:<percent-encoded path>?mode=ro&immutable=1" */
+static int hf_backup_uri(const char *path, char *out, size_t n)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t o = 0;
+    const char *pre = "file:", *post = "?mode=ro&immutable=1";
+
+    if (strlen(pre) >= n)
+        return -ENAMETOOLONG;
+    memcpy(out, pre, strlen(pre));
+    o = strlen(pre);
+    for (const unsigned char *s = (const unsigned char *)path; *s; s++) {
+        bool plain = (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+                     strchr("/-._~", *s);
+        if (o + 4 >= n)
+            return -ENAMETOOLONG;
+        if (plain) {
+            out[o++] = (char)*s;
+        } else {
+            out[o++] = '%';
+            out[o++] = hex[*s >> 4];
+            out[o++] = hex[*s & 15];
+        }
+    }
+    if (o + strlen(post) + 1 > n)
+        return -ENAMETOOLONG;
+    memcpy(out + o, post, strlen(post) + 1);
+    return 0;
+}
+
+static int hf_backup_progress(void *arg)
+{
+    return hf_mono_now() > *(const double *)arg;    /* non-zero interrupts */
+}
+
+int hf_backup_quick_check(const char *path, long timeout_ms, char *msg, size_t msglen)
+{
+    char uri[HF_PATH_MAX * 3 + 64];
+    const char *base = hf_backup_base(path);
+    double deadline = hf_mono_now() + (double)timeout_ms / 1000.0;
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    int rc, ret = -1;
+
+    if (hf_backup_uri(path, uri, sizeof(uri)) < 0) {
+        hf_err_set(msg, msglen, "%s: path too long", base);
+        return -1;
+    }
+    rc = sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
+    if (rc != SQLITE_OK) {
+        hf_err_set(msg, msglen, "%s: %s", base, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+        sqlite3_close(db);
+        return -1;
+    }
+    sqlite3_busy_timeout(db, (int)(timeout_ms > INT_MAX ? INT_MAX : timeout_ms));
+    sqlite3_progress_handler(db, 1000, hf_backup_progress, &deadline);
+    rc = sqlite3_prepare_v2(db, "PRAGMA quick_check", -1, &st, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        const char *first = (const char *)sqlite3_column_text(st, 0);
+        if (first && !strcmp(first, "ok")) {
+            ret = 1;
+        } else {
+            int more = 0;
+            char firstcopy[HF_ERR_MAX];
+            hf_strlcpy(firstcopy, first ? first : "(null)", sizeof(firstcopy));
+            while (sqlite3_step(st) == SQLITE_ROW)
+                more++;
+            for (char *c = firstcopy; *c; c++)      /* one line: "a\nb" -> "a; b" */
+                if (*c == '\n')
+                    *c = ';';
+            hf_err_set(msg, msglen, "%s: quick_check: %s%s", base, firstcopy,
+                       more ? " (and more problems)" : "");
+            ret = 0;
+        }
+    } else if (rc == SQLITE_INTERRUPT) {
+        hf_err_set(msg, msglen, "%s: quick_check did not finish within %ld ms", base, timeout_ms);
+    } else if (rc == SQLITE_NOTADB || rc == SQLITE_CORRUPT) {
+        hf_err_set(msg, msglen, "%s: %s", base, sqlite3_errmsg(db));
+        ret = 0;                /* a verdict: this is not a usable database */
+    } else {
+        hf_err_set(msg, msglen, "%s: %s", base, sqlite3_errmsg(db));
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return ret;
+}
+
+typedef struct hf_backup_cand {
+    char *path;
+    struct stat sb;
+} hf_backup_cand;
+
+static bool hf_backup_is_live(const char *path, const struct stat *sb, const char *live,
+                              const struct stat *lsb, bool live_exists)
+{
+    char a[PATH_MAX], b[PATH_MAX];
+
+    if (!live)
+        return false;
+    if (live_exists && sb->st_dev == lsb->st_dev && sb->st_ino == lsb->st_ino)
+        return true;
+    if (!strcmp(path, live))
+        return true;
+    return realpath(path, a) && realpath(live, b) && !strcmp(a, b);
+}
+
+/* Newer first: mtime, then name. */
+static bool hf_backup_newer(const hf_backup_cand *x, const hf_backup_cand *y)
+{
+    if (x->sb.st_mtim.tv_sec != y->sb.st_mtim.tv_sec)
+        return x->sb.st_mtim.tv_sec > y->sb.st_mtim.tv_sec;
+    if (x->sb.st_mtim.tv_nsec != y->sb.st_mtim.tv_nsec)
+        return x->sb.st_mtim.tv_nsec > y->sb.st_mtim.tv_nsec;
+    return strcmp(x->path, y->path) > 0;
+}
+
+/* The two newest regular files of the glob, live database excluded. */
+static int hf_backup_pick(const hf_backup_config *cfg, hf_backup_result *res,
+                          hf_backup_cand *best, hf_backup_cand *second)
+{
+    glob_t gl;
+    struct stat lsb;
+    bool live_exists = cfg->live_db && stat(cfg->live_db, &lsb) == 0;
+    int r;
+
+    memset(&gl, 0, sizeof(gl));
+    r = glob(cfg->glob, 0, NULL, &gl);
+    if (r == GLOB_NOSPACE) {
+        globfree(&gl);
+        return -ENOMEM;
+    }
+    for (size_t i = 0; r == 0 && i < gl.gl_pathc; i++) {
+        hf_backup_cand c = {gl.gl_pathv[i], {0}};
+        if (stat(c.path, &c.sb) < 0 || !S_ISREG(c.sb.st_mode))
+            continue;
+        if (hf_backup_is_live(c.path, &c.sb, cfg->live_db, &lsb, live_exists)) {
+            res->excluded_live = true;
+            continue;
+        }
+        res->nmatches++;
+        if (!best->path || hf_backup_newer(&c, best)) {
+            *second = *best;
+            *best = c;
+        } else if (!second->path || hf_backup_newer(&c, second)) {
+            *second = c;
+        }
+    }
+    if (best->path)
+        hf_strlcpy(res->path, best->path, sizeof(res->path));
+    if (second->path)
+        hf_strlcpy(res->prev_path, second->path, sizeof(res->prev_path));
+    globfree(&gl);
+    return 0;
+}
+
+int hf_backup_probe(const hf_backup_config *cfg, hf_backup_result *res)
+{
+    hf_backup_cand best = {0}, second = {0};
+    double now;
+    long tmo;
+    int r;
+
+    memset(res, 0, sizeof(*res));
+    if (!cfg || !cfg->glob || !cfg->glob[0]) {
+        hf_err_set(res->err, sizeof(res->err), "backup probe: no backup glob configured");
+        return -EINVAL;
+    }
+    r = hf_backup_pick(cfg, res, &best, &second);
+    if (r < 0) {
+        hf_err_set(res->err, sizeof(res->err), "backup probe: %s: %s", cfg->glob, strerror(-r));
+        return r;
+    }
+    if (!res->path[0])
+        return 0;
+    res->found = true;
+    now = cfg->now > 0 ? cfg->now : hf_real_now();
+    res->age_s = now - ((double)best.sb.st_mtim.tv_sec + (double)best.sb.st_mtim.tv_nsec / 1e9);
+    res->size = (uint64_t)best.sb.st_size;
+    if (res->prev_path[0]) {
+        res->has_prev = true;
+        res->prev_size = (uint64_t)second.sb.st_size;
+        res->size_change = (int64_t)res->size - (int64_t)res->prev_size;
+        res->size_change_pct = res->prev_size ? 100.0 * (double)res->size_change / (double)res->prev_size : NAN;
+    }
+    if (cfg->quick_check) {
+        tmo = cfg->timeout_ms > 0 ? cfg->timeout_ms : HF_BACKUP_DEFAULT_TIMEOUT_MS;
+        r = hf_backup_quick_check(res->path, tmo, res->check_msg, sizeof(res->check_msg));
+        res->checked = r >= 0;
+        res->check_ok = r == 1;
+    }
+    return 0;
+}

@@ -1,0 +1,53 @@
+/* hf_logs_int: what hf_logs.c and hf_logs_rotate.c share (not public). */
+#ifndef HF_LOGS_INT_H
+#define HF_LOGS_INT_H
+
+#include <sys/stat.h>
+
+#include "hf_logs.h"
+
+typedef struct hfl_slot {       /* one of the last matching lines */
+    char text[HF_LOGS_LINE_MAX + 1];
+    size_t tlen;
+    uint64_t len;
+    unsigned classes;
+    size_t file;                /* index into res->files */
+} hfl_slot;
+
+typedef struct hfl_live {       /* a file the globs matched */
+    char *path;                 /* owned */
+    struct stat sb;
+    long entry;                 /* state index, -1 until claimed */
+    bool rotated_here;          /* its previous generation was rotated this call */
+} hfl_live;
+
+typedef struct hfl_ctx {
+    const hf_logs_config *cfg;
+    hf_logs_state *st;
+    hf_logs_result *res;
+    hf_logs_scan scan;
+    char *buf;
+    size_t bufsz;
+    uint64_t budget_left;
+    double deadline;            /* hf_mono_now() limit, 0 = none */
+    hfl_slot *ring;
+    size_t nring, ring_next, ring_used, cur_file;
+    hfl_live *lives;
+    size_t nlives;
+    size_t *order;              /* state indices to read, in order */
+    size_t norder;
+    char **rot_origins;         /* live paths rotated this call (owned) */
+    size_t nrot;
+} hfl_ctx;
+
+int hfl_event(hfl_ctx *c, enum hf_logs_event_kind k, const char *path, const char *detail);
+long hfl_fresult(hfl_ctx *c, const char *path);
+int hfl_read_entry(hfl_ctx *c, size_t idx);
+void hfl_fingerprint_fd(int fd, hf_logs_fstate *e);
+
+/* hf_logs_rotate.c */
+int hfl_plan(hfl_ctx *c);
+void hfl_finish_state(hfl_ctx *c);
+void hfl_lives_free(hfl_ctx *c);
+
+#endif

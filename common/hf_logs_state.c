@@ -1,0 +1,431 @@
+/* hf_logs_state: per-file offsets and the security history, and their file.
+ *
+ * Format (text, one record a line, fields separated by one space):
+ *   helixflow-logs-state 1
+ *   saved <wall ns>
+ *   sec <utc day> <count>                 (0..31 lines)
+ *   file <dev> <ino> <offset> <size> <mtime ns> <fp hex> <fp len> <partial>
+ *        <partial flags> <rotated 0|1> <path> <origin|->
+ * Paths are escaped: bytes <= ' ', '%', >= 0x7f (and a leading '-') as %XX. */
+#include "hf_logs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <time.h>
+#include <unistd.h>
+
+#define STATE_MAGIC "helixflow-logs-state"
+#define STATE_VERSION 1
+#define STATE_MAX (16u * 1024 * 1024)
+
+uint64_t hf_logs_fp_hash(const void *data, size_t len)
+{
+    const unsigned char *p = data;
+    uint64_t h = 14695981039346656037ull;
+
+    for (size_t i = 0; i < len; i++) {
+        h ^= p[i];
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
+void hf_logs_state_init(hf_logs_state *st)
+{
+    memset(st, 0, sizeof(*st));
+}
+
+static void fstate_clear(hf_logs_fstate *f)
+{
+    free(f->path);
+    free(f->origin);
+    memset(f, 0, sizeof(*f));
+}
+
+void hf_logs_state_free(hf_logs_state *st)
+{
+    if (!st)
+        return;
+    for (size_t i = 0; i < st->nfiles; i++)
+        fstate_clear(&st->files[i]);
+    free(st->files);
+    hf_logs_state_init(st);
+}
+
+hf_logs_fstate *hf_logs_state_find(hf_logs_state *st, const char *path)
+{
+    for (size_t i = 0; i < st->nfiles; i++)
+        if (!strcmp(st->files[i].path, path))
+            return &st->files[i];
+    return NULL;
+}
+
+hf_logs_fstate *hf_logs_state_add(hf_logs_state *st, const char *path)
+{
+    hf_logs_fstate *f;
+
+    if (st->nfiles == st->capfiles) {
+        size_t cap = st->capfiles ? st->capfiles * 2 : 8;
+        hf_logs_fstate *n = realloc(st->files, cap * sizeof(*n));
+        if (!n)
+            return NULL;
+        st->files = n;
+        st->capfiles = cap;
+    }
+    f = &st->files[st->nfiles];
+    memset(f, 0, sizeof(*f));
+    f->path = strdup(path);
+    if (!f->path)
+        return NULL;
+    st->nfiles++;
+    return f;
+}
+
+void hf_logs_state_remove(hf_logs_state *st, size_t i)
+{
+    if (i >= st->nfiles)
+        return;
+    fstate_clear(&st->files[i]);
+    memmove(&st->files[i], &st->files[i + 1], (st->nfiles - i - 1) * sizeof(st->files[0]));
+    st->nfiles--;
+}
+
+int hf_logs_state_lock(const char *path, long timeout_ms, char *err, size_t errlen)
+{
+    char lp[HF_PATH_MAX];
+    double until = hf_mono_now() + (double)timeout_ms / 1000.0;
+    int fd;
+
+    if ((size_t)snprintf(lp, sizeof(lp), "%s.lock", path) >= sizeof(lp))
+        return -ENAMETOOLONG;
+    fd = open(lp, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+    if (fd < 0) {
+        int r = -errno;
+        hf_err_set(err, errlen, "state lock %s: %s", lp, strerror(-r));
+        return r;
+    }
+    while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+        struct timespec ts = {0, 20 * 1000 * 1000};
+        if ((errno != EWOULDBLOCK && errno != EINTR) || hf_mono_now() >= until) {
+            int r = errno == EINTR ? -EWOULDBLOCK : -errno;
+            hf_err_set(err, errlen, "state lock %s: %s", lp,
+                       r == -EWOULDBLOCK ? "held by another run" : strerror(-r));
+            close(fd);
+            return r;
+        }
+        nanosleep(&ts, NULL);
+    }
+    return fd;
+}
+
+/* ---- security history --------------------------------------------------- */
+
+static int64_t utc_day(double now)
+{
+    return (int64_t)floor(now / 86400.0);
+}
+
+void hf_logs_state_sec_add(hf_logs_state *st, double now, uint64_t n)
+{
+    int64_t day = utc_day(now);
+    size_t slot = (size_t)(((day % HF_LOGS_SEC_DAYS) + HF_LOGS_SEC_DAYS) % HF_LOGS_SEC_DAYS);
+
+    if (st->sec_day[slot] != day) {
+        st->sec_day[slot] = day;
+        st->sec_count[slot] = 0;
+    }
+    st->sec_count[slot] += n;
+}
+
+uint64_t hf_logs_state_sec_sum(const hf_logs_state *st, double now, int days)
+{
+    int64_t day = utc_day(now);
+    uint64_t sum = 0;
+
+    for (size_t i = 0; i < HF_LOGS_SEC_DAYS; i++)
+        if (st->sec_count[i] && st->sec_day[i] <= day && st->sec_day[i] > day - days)
+            sum += st->sec_count[i];
+    return sum;
+}
+
+/* ---- save ------------------------------------------------------------------ */
+
+static void put_escaped(hf_buf *b, const char *s)
+{
+    for (size_t i = 0; s[i]; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c <= ' ' || c == '%' || c >= 0x7f || (i == 0 && c == '-'))
+            hf_buf_printf(b, "%%%02X", c);
+        else
+            hf_buf_append(b, (const char *)&c, 1);
+    }
+}
+
+static int write_all(int fd, const char *p, size_t n)
+{
+    while (n) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0)
+            return -errno;
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+int hf_logs_state_save(const hf_logs_state *st, const char *path, char *err, size_t errlen)
+{
+    hf_buf b = {0};
+    char tmp[HF_PATH_MAX];
+    int fd, r;
+
+    hf_buf_printf(&b, "%s %d\nsaved %" PRId64 "\n", STATE_MAGIC, STATE_VERSION, st->saved_ns);
+    for (size_t i = 0; i < HF_LOGS_SEC_DAYS; i++)
+        if (st->sec_count[i])
+            hf_buf_printf(&b, "sec %" PRId64 " %" PRIu64 "\n", st->sec_day[i], st->sec_count[i]);
+    for (size_t i = 0; i < st->nfiles; i++) {
+        const hf_logs_fstate *f = &st->files[i];
+        hf_buf_printf(&b, "file %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRId64
+                      " %016" PRIx64 " %" PRIu32 " %" PRIu64 " %u %d ",
+                      f->dev, f->ino, f->offset, f->size, f->mtime_ns, f->fp, f->fp_len,
+                      f->partial, f->pflags, f->rotated ? 1 : 0);
+        put_escaped(&b, f->path);
+        hf_buf_append(&b, " ", 1);
+        if (f->origin)
+            put_escaped(&b, f->origin);
+        else
+            hf_buf_append(&b, "-", 1);
+        hf_buf_append(&b, "\n", 1);
+    }
+    if (b.oom) {
+        hf_buf_free(&b);
+        return -ENOMEM;
+    }
+    if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path) >= sizeof(tmp)) {
+        hf_buf_free(&b);
+        hf_err_set(err, errlen, "state file %s: path too long", path);
+        return -ENAMETOOLONG;
+    }
+    fd = mkostemp(tmp, O_CLOEXEC);
+    if (fd < 0) {
+        r = -errno;
+        hf_err_set(err, errlen, "state file %s: cannot create temporary file: %s", path, strerror(-r));
+        hf_buf_free(&b);
+        return r;
+    }
+    r = write_all(fd, b.s, b.len);
+    if (r == 0 && fsync(fd) < 0)
+        r = -errno;
+    if (close(fd) < 0 && r == 0)
+        r = -errno;
+    if (r == 0 && rename(tmp, path) < 0)
+        r = -errno;
+    if (r < 0) {
+        unlink(tmp);
+        hf_err_set(err, errlen, "state file %s: %s", path, strerror(-r));
+    }
+    hf_buf_free(&b);
+    return r;
+}
+
+/* ---- load ------------------------------------------------------------------ */
+
+static int unescape(const char *s, char **out)
+{
+    size_t n = strlen(s);
+    char *d = malloc(n + 1), *o = d;
+
+    if (!d)
+        return -ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        unsigned v;
+        if (s[i] != '%') {
+            *o++ = s[i];
+            continue;
+        }
+        if (i + 2 >= n || sscanf(s + i + 1, "%2x", &v) != 1 || !strchr("0123456789ABCDEFabcdef", s[i + 1])
+            || !strchr("0123456789ABCDEFabcdef", s[i + 2]) || v == 0) {
+            free(d);
+            return -EINVAL;
+        }
+        *o++ = (char)v;
+        i += 2;
+    }
+    *o = '\0';
+    if (!d[0]) {
+        free(d);
+        return -EINVAL;
+    }
+    *out = d;
+    return 0;
+}
+
+static int num_u64(const char *s, uint64_t *v, int base)
+{
+    char *end;
+
+    if (!*s || *s == '-' || *s == '+')
+        return -EINVAL;
+    errno = 0;
+    unsigned long long x = strtoull(s, &end, base);
+    if (*end || errno)
+        return -EINVAL;
+    *v = x;
+    return 0;
+}
+
+static int num_i64(const char *s, int64_t *v)
+{
+    char *end;
+
+    if (!*s)
+        return -EINVAL;
+    errno = 0;
+    long long x = strtoll(s, &end, 10);
+    if (*end || errno)
+        return -EINVAL;
+    *v = x;
+    return 0;
+}
+
+/* Split line in place on single spaces; returns the field count (<= max). */
+static size_t fields(char *line, char **f, size_t max)
+{
+    size_t n = 0;
+
+    while (n < max) {
+        f[n++] = line;
+        line = strchr(line, ' ');
+        if (!line)
+            return n;
+        *line++ = '\0';
+    }
+    return max + 1;             /* too many */
+}
+
+static int load_file_rec(hf_logs_state *st, char **f)
+{
+    uint64_t v[10] = {0};
+    int64_t mt = 0;
+    hf_logs_fstate *e;
+    char *path = NULL, *origin = NULL;
+
+    for (int i = 0; i < 10; i++) {
+        if (i == 4) {
+            if (num_i64(f[1 + i], &mt) < 0)
+                return -EINVAL;
+            continue;
+        }
+        if (num_u64(f[1 + i], &v[i], i == 5 ? 16 : 10) < 0)
+            return -EINVAL;
+    }
+    if (v[6] > HF_LOGS_FP_MAX || v[8] >= (1u << HF_LOGS_NCLASS) || v[9] > 1 || v[7] > v[2])
+        return -EINVAL;
+    if (unescape(f[11], &path) < 0 || (strcmp(f[12], "-") && unescape(f[12], &origin) < 0)) {
+        free(path);
+        return -EINVAL;
+    }
+    e = hf_logs_state_add(st, path);
+    free(path);
+    if (!e) {
+        free(origin);
+        return -ENOMEM;
+    }
+    e->origin = origin;
+    e->dev = v[0];
+    e->ino = v[1];
+    e->offset = v[2];
+    e->size = v[3];
+    e->mtime_ns = mt;
+    e->fp = v[5];
+    e->fp_len = (uint32_t)v[6];
+    e->partial = v[7];
+    e->pflags = (unsigned)v[8];
+    e->rotated = v[9] == 1;
+    return 0;
+}
+
+static int load_line(hf_logs_state *st, char *line, size_t lineno, size_t *nsec)
+{
+    char *f[16];
+    size_t n = fields(line, f, 15);
+    uint64_t cnt;
+    int64_t day;
+
+    if (lineno == 1) {
+        if (n != 2 || strcmp(f[0], STATE_MAGIC))
+            return -EINVAL;
+        return strcmp(f[1], "1") ? -EPROTO : 0;
+    }
+    if (n == 2 && !strcmp(f[0], "saved"))
+        return num_i64(f[1], &st->saved_ns);
+    if (n == 3 && !strcmp(f[0], "sec")) {
+        if (num_i64(f[1], &day) < 0 || num_u64(f[2], &cnt, 10) < 0 || *nsec >= HF_LOGS_SEC_DAYS)
+            return -EINVAL;
+        st->sec_day[*nsec] = day;
+        st->sec_count[(*nsec)++] = cnt;
+        return 0;
+    }
+    if (n == 13 && !strcmp(f[0], "file"))
+        return load_file_rec(st, f);
+    return -EINVAL;
+}
+
+int hf_logs_state_load(hf_logs_state *st, const char *path, char *err, size_t errlen)
+{
+    char *data, *line, *next;
+    long len = hf_file_read(path, STATE_MAX, &data);
+    size_t lineno = 0, nsec = 0;
+    int r = 0;
+
+    hf_logs_state_init(st);
+    if (len == -ENOENT)
+        return 0;
+    if (len < 0) {
+        hf_err_set(err, errlen, "state file %s: %s", path, strerror((int)-len));
+        return (int)len;
+    }
+    if ((size_t)len != strlen(data)) {
+        free(data);
+        hf_err_set(err, errlen, "state file %s: contains NUL bytes", path);
+        return -EINVAL;
+    }
+    for (line = data; *line; line = next) {
+        next = strchr(line, '\n');
+        if (!next) {
+            r = -EINVAL;        /* every record ends with a newline: a torn write */
+            lineno++;
+            break;
+        }
+        *next++ = '\0';
+        lineno++;
+        r = load_line(st, line, lineno, &nsec);
+        if (r < 0)
+            break;
+    }
+    if (r == 0 && lineno == 0)
+        r = -EINVAL;
+    free(data);
+    if (r < 0) {
+        hf_logs_state_free(st);
+        if (r == -EPROTO)
+            hf_err_set(err, errlen, "state file %s: unsupported version", path);
+        else if (r == -ENOMEM)
+            hf_err_set(err, errlen, "state file %s: out of memory", path);
+        else
+            hf_err_set(err, errlen, "state file %s line %zu: malformed record", path,
+                       lineno ? lineno : 1);
+        return r == -EPROTO ? -EINVAL : r;
+    }
+    st->initialized = true;
+    return 0;
+}
