@@ -39,6 +39,7 @@ void hfn_free(hfn *p)
     p->nitems = p->capitems = 0;
     hf_buf_free(&p->perf);
     hf_buf_free(&p->summary);
+    hf_buf_free(&p->longtext);
 }
 
 void hfn_add(hfn *p, hf_state st, const char *fmt, ...)
@@ -65,6 +66,18 @@ void hfn_add(hfn *p, hf_state st, const char *fmt, ...)
     p->items[p->nitems].text = b.s ? b.s : strdup("");
     p->nitems++;
     p->state = hf_state_worst(p->state, st);
+}
+
+void hfn_long(hfn *p, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (p->aggregate)
+        return;
+    va_start(ap, fmt);
+    hf_buf_vprintf(&p->longtext, fmt, ap);
+    va_end(ap);
+    hf_buf_append(&p->longtext, "\n", 1);
 }
 
 void hfn_summary(hfn *p, const char *fmt, ...)
@@ -394,6 +407,7 @@ int hfn_finish(hfn *p)
             (p->verbose && it->state == HF_OK))
             printf("[%s] %s\n", hf_state_name(it->state), it->text);
     }
+    fputs(hf_buf_str(&p->longtext), stdout);
     fflush(stdout);
     hfn_free(p);
     return code;

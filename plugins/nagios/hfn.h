@@ -30,6 +30,7 @@ typedef struct hfn {
     size_t nitems, capitems;
     hf_buf perf;                /* perfdata, space separated */
     hf_buf summary;             /* OK text (hfn_summary) */
+    hf_buf longtext;            /* hfn_long lines, printed after the findings */
     int verbose;                /* -v count */
     long timeout_s;             /* -t, default 10 */
     double start;               /* hf_mono_now() at init */
@@ -72,6 +73,9 @@ void hfn_free(hfn *p);
 /* Record a finding with its state. Text is shown on the first line when the
  * finding is among the worst, else in the long output (always with -v). */
 void hfn_add(hfn *p, hf_state st, const char *fmt, ...) HF_PRINTF(3, 4);
+/* A plain long-output line (no state), e.g. a matching log line; printed
+ * after the findings. check_helixflow leaves them out (one line per problem). */
+void hfn_long(hfn *p, const char *fmt, ...) HF_PRINTF(2, 3);
 /* The first-line text when everything is OK (appended, joined with ", "). */
 void hfn_summary(hfn *p, const char *fmt, ...) HF_PRINTF(2, 3);
 /* One perfdata value. uom "" for none; warn/crit may be NULL; min/max NAN

@@ -202,8 +202,8 @@ static void hfm_log_events(hfn *p, const hf_logs_result *r)
     }
 }
 
-/* Matching lines for the long output (shown with -v): no '|' (perfdata),
- * no control bytes. */
+/* The last matching lines, as plain long output: no '|' (perfdata), no
+ * control bytes. */
 static void hfm_log_lines(hfn *p, const hf_logs_result *r)
 {
     for (size_t i = 0; i < r->nlines; i++) {
@@ -217,7 +217,7 @@ static void hfm_log_lines(hfn *p, const hf_logs_result *r)
                 *s = '/';
             else if ((unsigned char)*s < 0x20 || *s == 0x7f)
                 *s = '?';
-        hfn_add(p, HF_OK, "%s: %s%s", base ? base + 1 : l->file, t, l->truncated ? " [truncated]" : "");
+        hfn_long(p, "%s: %s%s", base ? base + 1 : l->file, t, l->truncated ? " [truncated]" : "");
         free(t);
     }
 }
@@ -335,7 +335,7 @@ const hfn_mode hfm_log = {
             "  --security-warning R   security events over 30 days (default 4: the 5th warns)\n"
             "  --security-critical R  (default 20)\n"
             "  --warnings-warning R, --warnings-critical R   new warning lines (default: none)\n"
-            "  --lines N              last matching lines in the long output with -v (default 5)\n"
+            "  --lines N              last matching lines in the long output (default 5)\n"
             "  --read-existing        first run: count what the files hold (default: start at their end)\n"
             "  --max-bytes N          read at most N bytes per run; the rest next run (default 1 GiB)\n",
     .opts_size = sizeof(hfm_log_opts),
