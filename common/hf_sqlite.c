@@ -156,10 +156,9 @@ static hf_sqlite_status hf_sqlite_inspect(hf_sqlite_file *f, const char *path, c
         return HF_SQLITE_CORRUPT;
     }
     f->wal_mode = hdr[18] == 2 && hdr[19] == 2;
+    f->wal_size = 0;
     f->wal_exists = hf_sqlite_side(path, "-wal", &f->wal_size);
     f->shm_exists = hf_sqlite_side(path, "-shm", NULL);
-    if (!f->wal_exists)
-        f->wal_size = 0;
     locked = hf_sqlite_write_locked(fd);
     close(fd);
     if (f->wal_mode && f->wal_exists && !f->shm_exists) {
@@ -201,6 +200,7 @@ hf_sqlite_status hf_sqlite_open_ro(hf_sqlite *c, const char *path, long busy_ms,
 
     memset(c, 0, sizeof(*c));
     c->deadline = deadline;
+    c->file.size = c->file.wal_size = -1;   /* unknown until inspected */
     st = hf_sqlite_inspect(&c->file, path, err, n);
     if (st != HF_SQLITE_OK)
         return st;

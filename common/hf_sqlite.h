@@ -38,8 +38,8 @@ typedef enum hf_sqlite_status {
 } hf_sqlite_status;
 
 typedef struct hf_sqlite_file {
-    int64_t size;               /* main file bytes */
-    int64_t wal_size;           /* <db>-wal bytes, 0 when absent */
+    int64_t size;               /* main file bytes; -1 unknown */
+    int64_t wal_size;           /* <db>-wal bytes, 0 when absent; -1 unknown */
     bool wal_mode;              /* header says WAL */
     bool wal_exists, shm_exists;
     bool immutable;             /* opened with immutable=1 (see above) */

@@ -207,6 +207,8 @@ static void hfm_db_stats(hfn *p, const hfm_db_opts *d, const hf_db_result *r)
                 (unsigned long long)r->future);
     if (r->rebuilt[0])
         hfn_add(p, HF_OK, "aggregates rebuilt: %s", r->rebuilt);
+    hfn_add(p, HF_OK, "read %llu new rows in %u transactions (longest %.1f ms)",
+            (unsigned long long)r->rows_read, r->txns, r->max_txn_ms);
 }
 
 static void hfm_db_report(hfn *p, const hfm_db_opts *d, const hf_db_result *r)
@@ -214,8 +216,7 @@ static void hfm_db_report(hfn *p, const hfm_db_opts *d, const hf_db_result *r)
     if (r->status != HF_DB_OK) {
         hfn_add(p, r->status == HF_DB_MISSING || r->status == HF_DB_CORRUPT ? HF_CRITICAL :
                 HF_UNKNOWN, "%s", r->err);
-        hfm_db_file_perf(p, d, r);
-        return;
+        return;                 /* no perfdata: the values would be partial */
     }
     if (r->stats) {
         hfm_db_stats(p, d, r);
