@@ -10,7 +10,7 @@
 
 #define HF_DB_DEFAULT_BUDGET_MS 5000
 #define HF_DB_DEFAULT_BUSY_MS 2000
-#define HF_DB_DEFAULT_TXN_MS 20
+#define HF_DB_DEFAULT_TXN_MS 10
 #define HF_DB_MAX_TXN_MS 45
 
 const char *hf_db_status_name(hf_db_status s)

@@ -8,7 +8,7 @@
  * <db>-wal/-shm; see hf_sqlite.h). Lock waits are bounded by busy_ms; every
  * statement is interrupted at the call's deadline. Every read transaction is
  * short: the probe times itself while stepping and ends the transaction after
- * txn_ms (default 20 ms, always < 50 ms) so HelixFlow's WAL checkpoints are
+ * txn_ms (default 10 ms, always < 50 ms) so HelixFlow's WAL checkpoints are
  * never starved. Only PRAGMA quick_check / integrity_check (on request) read
  * the whole file in one transaction.
  *
@@ -111,7 +111,7 @@ typedef struct hf_db_config {
     const char *error_status;   /* NULL = "error" */
     long budget_ms;             /* the whole call; 0 = 5000 */
     long busy_ms;               /* lock wait; 0 = 2000; capped at budget/2 */
-    long txn_ms;                /* max read transaction; 0 = 20; capped at 45 */
+    long txn_ms;                /* max read transaction; 0 = 10; capped at 45 */
     double now;                 /* wall clock (UTC epoch); 0 = hf_real_now() */
     bool no_stats;              /* skip request statistics */
     bool no_tables;             /* skip per-table row estimates */
@@ -164,7 +164,8 @@ typedef struct hf_db_result {
     unsigned txns;              /* read transactions of the incremental read */
 } hf_db_result;
 
-/* The aggregate state (opaque; large: about 2 MB). One owner. */
+/* The aggregate state (opaque; bucket headers about 75 KB plus the live
+ * histogram ranges, typically a few hundred KB). One owner. */
 typedef struct hf_db_state hf_db_state;
 
 /* New empty state (needs a backfill). Returns NULL when out of memory. */
@@ -172,8 +173,9 @@ hf_db_state *hf_db_state_new(void);
 void hf_db_state_free(hf_db_state *st);              /* accepts NULL */
 /* Forget everything (the next probe rebuilds). */
 void hf_db_state_reset(hf_db_state *st, const char *why);
-/* Copy src into dst (same size; for benchmarks and tests). */
-void hf_db_state_copy(hf_db_state *dst, const hf_db_state *src);
+/* Deep copy src into dst (for benchmarks and tests). Returns 0 or -ENOMEM
+ * (dst is then reset). */
+int hf_db_state_copy(hf_db_state *dst, const hf_db_state *src);
 
 /* Load a state file. Returns 0; -ENOENT when absent; -EINVAL when it is not a
  * valid state of this version (bad magic, version, checksum, truncated), with

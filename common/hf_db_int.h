@@ -24,6 +24,7 @@
 #define HF_DB_HOUR_RING 768
 #define HF_DB_HOUR_GRAN 3600
 #define HF_DB_EMPTY_TAG INT64_MIN
+#define HF_DB_GROW 8                /* spare bins added when a histogram range grows */
 
 #define HF_DB_NFP 4                 /* fingerprints kept */
 #define HF_DB_SLACK_S 3600.0        /* out-of-order tolerance of the backfill skip */
@@ -32,7 +33,8 @@ typedef struct hf_db_bucket {
     int64_t tag;                /* floor(t / gran); HF_DB_EMPTY_TAG when unused */
     uint64_t count, errors, rt_n;
     double rt_sum, rt_min, rt_max;
-    uint32_t hist[HF_DB_HIST_BINS];
+    uint32_t *hist;             /* counts of bins lo..hi; NULL when none; owned */
+    uint16_t lo, hi;
 } hf_db_bucket;
 
 typedef struct hf_db_ring {
@@ -87,12 +89,14 @@ static inline hf_db_status hf_db_from_sqlite(hf_sqlite_status s)
 
 /* --- hf_db_stats.c --- */
 int hf_db_hist_bin(double rt);
-/* Add one row at time t to the rings (filters by ring range at now). */
-void hf_db_stats_add(hf_db_state *st, double now, double t, bool err, double rt);
+/* Add one row at time t to the rings (filters by ring range at now).
+ * Returns false when out of memory (the row is then not counted at all). */
+bool hf_db_stats_add(hf_db_state *st, double now, double t, bool err, double rt);
 /* Fill res->win, peak_day/peak_count for now. */
 void hf_db_stats_windows(const hf_db_state *st, double now, hf_db_result *res);
 double hf_db_agg_p95(const hf_db_agg *a);
 void hf_db_ring_clear(hf_db_ring *r);
+void hf_db_bucket_reset(hf_db_bucket *b, int64_t tag);   /* frees the histogram */
 int64_t hf_db_floor_div(double t, int64_t g);
 
 /* --- hf_db_state.c --- */

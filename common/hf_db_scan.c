@@ -387,7 +387,7 @@ static void hf_db_bad_row(hf_db_scan_t *s, sqlite3_stmt *q, int64_t rowid)
     st->bad_value[k] = '\0';
 }
 
-static void hf_db_take_row(hf_db_scan_t *s, sqlite3_stmt *q)
+static bool hf_db_take_row(hf_db_scan_t *s, sqlite3_stmt *q)
 {
     hf_db_state *st = s->st;
     int64_t rowid = sqlite3_column_int64(q, 0);
@@ -401,10 +401,11 @@ static void hf_db_take_row(hf_db_scan_t *s, sqlite3_stmt *q)
         s->last = (hf_db_fp){rowid, hf_db_bits(t), isnan(rt) ? HF_DB_NULL_KEY : hf_db_bits(rt), t};
         if (t > s->now + HF_DB_FUTURE_S)
             st->future++;
-        else
-            hf_db_stats_add(st, s->now, t, hf_db_is_error(s, q), rt);
+        else if (!hf_db_stats_add(st, s->now, t, hf_db_is_error(s, q), rt))
+            return false;
     }
     st->last_rowid = rowid;
+    return true;
 }
 
 /* One short read transaction. *done when the table end was reached. */
@@ -424,7 +425,10 @@ static int hf_db_read_txn(hf_db_scan_t *s, bool *done, bool *renumbered)
     }
     sqlite3_bind_int64(s->read, 1, s->st->last_rowid);
     while ((rc = sqlite3_step(s->read)) == SQLITE_ROW) {
-        hf_db_take_row(s, s->read);
+        if (!hf_db_take_row(s, s->read)) {
+            rc = SQLITE_NOMEM;
+            break;
+        }
         if (++n % HF_DB_TIME_EVERY == 0) {
             double t = hf_mono_now();
             if (t > limit || t > s->read_deadline)
@@ -565,7 +569,10 @@ hf_db_status hf_db_scan(hf_db_ctx *x, hf_db_state *st)
     hf_db_finalize_all(&s);
     return HF_DB_OK;
 fail:
-    hf_db_push_fp(&s);
+    if ((s.rc & 0xff) == SQLITE_NOMEM)
+        hf_db_state_reset(st, "out of memory");     /* a row may be half counted */
+    else
+        hf_db_push_fp(&s);
     hf_db_finalize_all(&s);
     return hf_db_scan_status(&s);
 }

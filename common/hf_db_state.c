@@ -6,15 +6,20 @@
  *           u64 hash of the body
  *   body    fixed fields (identity, last rowid, progress, counters,
  *           fingerprints), then for each ring its geometry and the non-empty
- *           buckets: tag, counters (varints), rt sum/min/max (doubles) and the
- *           non-zero histogram bins as (bin delta, count) varint pairs.
- * Loading validates everything (magic, version, geometry, checksum, ranges,
- * duplicate buckets, histogram sums) and resets the state on any problem. */
+ *           buckets: tag, counters (varints), rt sum/min/max (doubles), the
+ *           histogram range lo, n (varints) and n raw u32 counts.
+ * Saving streams through a 64 KiB buffer and loading maps the file: the
+ * cost of a short-lived check is dominated by memory it touches, so neither
+ * builds a second copy of the state. Loading validates everything (magic,
+ * version, geometry, checksum, ranges, duplicate buckets, histogram sums)
+ * and resets the state on any problem. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "hf_db_int.h"
@@ -25,22 +30,48 @@
 #define HF_DB_HDR 32
 #define HF_DB_STATE_MAX (64u << 20)
 
-uint64_t hf_db_hash(const void *data, size_t n, uint64_t h)
-{
-    const unsigned char *p = data;
-    uint64_t w;
+/* Streaming 64-bit hash: update with multiples of 8 bytes, then final. */
+typedef struct hf_db_hs {
+    uint64_t h, n;
+} hf_db_hs;
 
-    h ^= 0x9E3779B97F4A7C15ull ^ n;
+static void hf_db_hs_init(hf_db_hs *hs, uint64_t seed)
+{
+    hs->h = 0x9E3779B97F4A7C15ull ^ seed;
+    hs->n = 0;
+}
+
+static void hf_db_hs_update(hf_db_hs *hs, const unsigned char *p, size_t n)
+{
+    uint64_t w, h = hs->h;
+
+    hs->n += n;
     for (; n >= 8; n -= 8, p += 8) {
         memcpy(&w, p, 8);
         h = (h ^ w) * 0xff51afd7ed558ccdull;
         h ^= h >> 32;
     }
-    for (; n; n--, p++)
+    for (; n; n--, p++)         /* only in the last update */
         h = (h ^ *p) * 0x100000001b3ull;
+    hs->h = h;
+}
+
+static uint64_t hf_db_hs_final(hf_db_hs *hs)
+{
+    uint64_t h = hs->h ^ hs->n;
+
     h ^= h >> 29;
     h *= 0xc4ceb9fe1a85ec53ull;
     return h ^ (h >> 32);
+}
+
+uint64_t hf_db_hash(const void *data, size_t n, uint64_t h)
+{
+    hf_db_hs hs;
+
+    hf_db_hs_init(&hs, h);
+    hf_db_hs_update(&hs, data, n);
+    return hf_db_hs_final(&hs);
 }
 
 static uint64_t hf_db_hash_str(const char *s, uint64_t h)
@@ -102,117 +133,61 @@ void hf_db_state_free(hf_db_state *st)
 {
     if (!st)
         return;
+    if (st->minute.b)
+        hf_db_ring_clear(&st->minute);
+    if (st->hour.b)
+        hf_db_ring_clear(&st->hour);
     free(st->minute.b);
     free(st->hour.b);
     free(st);
 }
 
-void hf_db_state_copy(hf_db_state *dst, const hf_db_state *src)
+static bool hf_db_ring_copy(hf_db_ring *dst, const hf_db_ring *src)
 {
-    hf_db_bucket *m = dst->minute.b, *h = dst->hour.b;
+    bool ok = true;
 
+    hf_db_ring_clear(dst);
+    for (int64_t i = 0; i < src->size; i++) {
+        const hf_db_bucket *b = &src->b[i];
+        size_t n = b->hist ? (size_t)(b->hi - b->lo + 1) : 0;
+        dst->b[i] = *b;
+        dst->b[i].hist = NULL;
+        if (n && (dst->b[i].hist = malloc(n * sizeof(uint32_t))))
+            memcpy(dst->b[i].hist, b->hist, n * sizeof(uint32_t));
+        else if (n)
+            ok = false;
+    }
+    return ok;
+}
+
+int hf_db_state_copy(hf_db_state *dst, const hf_db_state *src)
+{
+    hf_db_ring m = dst->minute, h = dst->hour;
+
+    hf_db_ring_clear(&dst->minute);
+    hf_db_ring_clear(&dst->hour);
     *dst = *src;
-    dst->minute.b = m;
-    dst->hour.b = h;
-    memcpy(m, src->minute.b, sizeof(hf_db_bucket) * HF_DB_MIN_RING);
-    memcpy(h, src->hour.b, sizeof(hf_db_bucket) * HF_DB_HOUR_RING);
-}
-
-/* ---- encoding ---- */
-
-static void hf_db_put(hf_buf *b, const void *p, size_t n)
-{
-    hf_buf_append(b, p, n);
-}
-
-static void hf_db_put_u64(hf_buf *b, uint64_t v)
-{
-    hf_db_put(b, &v, 8);
-}
-
-static void hf_db_put_var(hf_buf *b, uint64_t v)
-{
-    unsigned char t[10];
-    size_t n = 0;
-
-    while (v >= 0x80) {
-        t[n++] = (unsigned char)(v | 0x80);
-        v >>= 7;
+    dst->minute.b = m.b;
+    dst->hour.b = h.b;
+    if (!hf_db_ring_copy(&dst->minute, &src->minute) || !hf_db_ring_copy(&dst->hour, &src->hour)) {
+        hf_db_state_reset(dst, "out of memory");
+        return -ENOMEM;
     }
-    t[n++] = (unsigned char)v;
-    hf_db_put(b, t, n);
+    return 0;
 }
 
-static void hf_db_put_f(hf_buf *b, double v)
-{
-    hf_db_put(b, &v, 8);
-}
+/* ---- saving: streamed through a 64 KiB buffer ---- */
 
-static void hf_db_put_bucket(hf_buf *b, const hf_db_bucket *k)
-{
-    int last = 0, nz = 0;
+#define HF_DB_WBUF 65536            /* a multiple of 8 (streaming hash) */
 
-    hf_db_put_u64(b, (uint64_t)k->tag);
-    hf_db_put_var(b, k->count);
-    hf_db_put_var(b, k->errors);
-    hf_db_put_var(b, k->rt_n);
-    hf_db_put_f(b, k->rt_sum);
-    hf_db_put_f(b, k->rt_min);
-    hf_db_put_f(b, k->rt_max);
-    for (int i = 0; i < HF_DB_HIST_BINS; i++)
-        nz += k->hist[i] != 0;
-    hf_db_put_var(b, (uint64_t)nz);
-    for (int i = 0; i < HF_DB_HIST_BINS; i++) {
-        if (!k->hist[i])
-            continue;
-        hf_db_put_var(b, (uint64_t)(i - last));
-        hf_db_put_var(b, k->hist[i]);
-        last = i;
-    }
-}
+typedef struct hf_db_wr {
+    unsigned char *buf;
+    size_t len;
+    int fd, err;
+    hf_db_hs hs;
+} hf_db_wr;
 
-static void hf_db_put_ring(hf_buf *b, const hf_db_ring *r)
-{
-    uint64_t n = 0;
-
-    hf_db_put_u64(b, (uint64_t)r->gran);
-    hf_db_put_u64(b, (uint64_t)r->size);
-    for (int64_t i = 0; i < r->size; i++)
-        n += r->b[i].tag != HF_DB_EMPTY_TAG && r->b[i].count;
-    hf_db_put_var(b, n);
-    for (int64_t i = 0; i < r->size; i++)
-        if (r->b[i].tag != HF_DB_EMPTY_TAG && r->b[i].count)
-            hf_db_put_bucket(b, &r->b[i]);
-}
-
-static void hf_db_put_body(hf_buf *b, const hf_db_state *st)
-{
-    size_t bl = strnlen(st->bad_value, sizeof(st->bad_value) - 1);
-
-    hf_db_put_u64(b, st->ident);
-    hf_db_put_u64(b, st->dev);
-    hf_db_put_u64(b, st->ino);
-    hf_db_put_u64(b, (uint64_t)st->last_rowid);
-    hf_db_put_u64(b, (uint64_t)st->catchup_from);
-    hf_db_put_u64(b, (uint64_t)st->catchup_to);
-    hf_db_put_f(b, st->max_now);
-    hf_db_put_u64(b, st->skipped);
-    hf_db_put_u64(b, st->future);
-    hf_db_put_u64(b, (uint64_t)st->bad_rowid);
-    hf_db_put_var(b, bl);
-    hf_db_put(b, st->bad_value, bl);
-    hf_db_put_var(b, st->nfp);
-    for (unsigned i = 0; i < st->nfp; i++) {
-        hf_db_put_u64(b, (uint64_t)st->fp[i].rowid);
-        hf_db_put_u64(b, st->fp[i].t_key);
-        hf_db_put_u64(b, st->fp[i].rt_key);
-        hf_db_put_f(b, st->fp[i].t);
-    }
-    hf_db_put_ring(b, &st->minute);
-    hf_db_put_ring(b, &st->hour);
-}
-
-static int hf_db_write_all(int fd, const char *p, size_t n)
+static int hf_db_write_all(int fd, const unsigned char *p, size_t n)
 {
     while (n) {
         ssize_t w = write(fd, p, n);
@@ -226,43 +201,162 @@ static int hf_db_write_all(int fd, const char *p, size_t n)
     return 0;
 }
 
-int hf_db_state_save(const hf_db_state *st, const char *path, char *err, size_t n)
+static void hf_db_flush(hf_db_wr *w)
 {
-    hf_buf body = {0};
+    hf_db_hs_update(&w->hs, w->buf, w->len);
+    if (!w->err)
+        w->err = hf_db_write_all(w->fd, w->buf, w->len);
+    w->len = 0;
+}
+
+static void hf_db_put(hf_db_wr *w, const void *data, size_t n)
+{
+    const unsigned char *p = data;
+
+    while (n) {
+        size_t k = HF_DB_WBUF - w->len < n ? HF_DB_WBUF - w->len : n;
+        memcpy(w->buf + w->len, p, k);
+        w->len += k;
+        p += k;
+        n -= k;
+        if (w->len == HF_DB_WBUF)
+            hf_db_flush(w);
+    }
+}
+
+static void hf_db_put_u64(hf_db_wr *w, uint64_t v)
+{
+    hf_db_put(w, &v, 8);
+}
+
+static void hf_db_put_f(hf_db_wr *w, double v)
+{
+    hf_db_put(w, &v, 8);
+}
+
+static void hf_db_put_var(hf_db_wr *w, uint64_t v)
+{
+    unsigned char t[10];
+    size_t n = 0;
+
+    while (v >= 0x80) {
+        t[n++] = (unsigned char)(v | 0x80);
+        v >>= 7;
+    }
+    t[n++] = (unsigned char)v;
+    hf_db_put(w, t, n);
+}
+
+static bool hf_db_used(const hf_db_bucket *k)
+{
+    return k->tag != HF_DB_EMPTY_TAG && k->count;
+}
+
+static void hf_db_put_bucket(hf_db_wr *w, const hf_db_bucket *k)
+{
+    int lo = k->lo, hi = k->hist ? k->hi : k->lo - 1;
+    uint64_t n;
+
+    while (lo <= hi && !k->hist[lo - k->lo])   /* drop the spare zero bins */
+        lo++;
+    while (hi >= lo && !k->hist[hi - k->lo])
+        hi--;
+    n = hi >= lo ? (uint64_t)(hi - lo + 1) : 0;
+
+    hf_db_put_u64(w, (uint64_t)k->tag);
+    hf_db_put_var(w, k->count);
+    hf_db_put_var(w, k->errors);
+    hf_db_put_var(w, k->rt_n);
+    hf_db_put_f(w, k->rt_sum);
+    hf_db_put_f(w, k->rt_min);
+    hf_db_put_f(w, k->rt_max);
+    hf_db_put_var(w, n ? (uint64_t)lo : 0);
+    hf_db_put_var(w, n);
+    if (n)
+        hf_db_put(w, k->hist + (lo - k->lo), n * sizeof(uint32_t));
+}
+
+static void hf_db_put_ring(hf_db_wr *w, const hf_db_ring *r)
+{
+    uint64_t n = 0;
+
+    hf_db_put_u64(w, (uint64_t)r->gran);
+    hf_db_put_u64(w, (uint64_t)r->size);
+    for (int64_t i = 0; i < r->size; i++)
+        n += hf_db_used(&r->b[i]);
+    hf_db_put_var(w, n);
+    for (int64_t i = 0; i < r->size; i++)
+        if (hf_db_used(&r->b[i]))
+            hf_db_put_bucket(w, &r->b[i]);
+}
+
+static void hf_db_put_body(hf_db_wr *w, const hf_db_state *st)
+{
+    size_t bl = strnlen(st->bad_value, sizeof(st->bad_value) - 1);
+
+    hf_db_put_u64(w, st->ident);
+    hf_db_put_u64(w, st->dev);
+    hf_db_put_u64(w, st->ino);
+    hf_db_put_u64(w, (uint64_t)st->last_rowid);
+    hf_db_put_u64(w, (uint64_t)st->catchup_from);
+    hf_db_put_u64(w, (uint64_t)st->catchup_to);
+    hf_db_put_f(w, st->max_now);
+    hf_db_put_u64(w, st->skipped);
+    hf_db_put_u64(w, st->future);
+    hf_db_put_u64(w, (uint64_t)st->bad_rowid);
+    hf_db_put_var(w, bl);
+    hf_db_put(w, st->bad_value, bl);
+    hf_db_put_var(w, st->nfp);
+    for (unsigned i = 0; i < st->nfp; i++) {
+        hf_db_put_u64(w, (uint64_t)st->fp[i].rowid);
+        hf_db_put_u64(w, st->fp[i].t_key);
+        hf_db_put_u64(w, st->fp[i].rt_key);
+        hf_db_put_f(w, st->fp[i].t);
+    }
+    hf_db_put_ring(w, &st->minute);
+    hf_db_put_ring(w, &st->hour);
+}
+
+/* Header at offset 0 once the body (and its hash) is known. */
+static int hf_db_put_header(int fd, uint64_t blen, uint64_t sum)
+{
     unsigned char hdr[HF_DB_HDR];
     uint32_t ver = HF_DB_STATE_VERSION, endian = HF_DB_ENDIAN;
-    uint64_t len, sum;
-    char tmp[HF_PATH_MAX + 16];
-    int fd, r;
 
-    if ((size_t)snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= sizeof(tmp)) {
-        hf_err_set(err, n, "state file path too long: %s", path);
-        return -ENAMETOOLONG;
-    }
-    hf_db_put_body(&body, st);
-    if (body.oom) {
-        hf_buf_free(&body);
-        hf_err_set(err, n, "state file %s: out of memory", path);
-        return -ENOMEM;
-    }
-    len = body.len;
-    sum = hf_db_hash(body.s, body.len, 0);
     memcpy(hdr, HF_DB_MAGIC, 8);
     memcpy(hdr + 8, &ver, 4);
     memcpy(hdr + 12, &endian, 4);
-    memcpy(hdr + 16, &len, 8);
+    memcpy(hdr + 16, &blen, 8);
     memcpy(hdr + 24, &sum, 8);
-    fd = mkostemp(tmp, O_CLOEXEC);
-    if (fd < 0) {
+    return pwrite(fd, hdr, sizeof(hdr), 0) == (ssize_t)sizeof(hdr) ? 0 : -EIO;
+}
+
+int hf_db_state_save(const hf_db_state *st, const char *path, char *err, size_t n)
+{
+    hf_db_wr w = {.buf = malloc(HF_DB_WBUF)};
+    char tmp[HF_PATH_MAX + 16];
+    int r;
+
+    if ((size_t)snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= sizeof(tmp) || !w.buf) {
+        hf_err_set(err, n, "state file %s: %s", path, w.buf ? "path too long" : "out of memory");
+        free(w.buf);
+        return w.buf ? -ENAMETOOLONG : -ENOMEM;
+    }
+    w.fd = mkostemp(tmp, O_CLOEXEC);
+    if (w.fd < 0) {
         r = -errno;
         hf_err_set(err, n, "cannot write state file %s: %s", tmp, strerror(errno));
-        hf_buf_free(&body);
+        free(w.buf);
         return r;
     }
-    r = hf_db_write_all(fd, (const char *)hdr, sizeof(hdr));
-    if (!r)
-        r = hf_db_write_all(fd, body.s, body.len);
-    if (close(fd) < 0 && !r)
+    hf_db_hs_init(&w.hs, 0);
+    r = lseek(w.fd, HF_DB_HDR, SEEK_SET) == HF_DB_HDR ? 0 : -errno;
+    if (!r) {
+        hf_db_put_body(&w, st);
+        hf_db_flush(&w);
+        r = w.err ? w.err : hf_db_put_header(w.fd, w.hs.n, hf_db_hs_final(&w.hs));
+    }
+    if (close(w.fd) < 0 && !r)
         r = -errno;
     if (!r && rename(tmp, path) < 0)
         r = -errno;
@@ -270,11 +364,11 @@ int hf_db_state_save(const hf_db_state *st, const char *path, char *err, size_t 
         hf_err_set(err, n, "cannot write state file %s: %s", path, strerror(-r));
         unlink(tmp);
     }
-    hf_buf_free(&body);
+    free(w.buf);
     return r;
 }
 
-/* ---- decoding ---- */
+/* ---- loading: from a read-only mapping of the file ---- */
 
 typedef struct hf_db_rd {
     const unsigned char *p, *end;
@@ -312,6 +406,8 @@ static uint64_t hf_db_get_var(hf_db_rd *r)
 {
     uint64_t v = 0;
 
+    if (r->p < r->end && !(*r->p & 0x80))
+        return *r->p++;         /* one byte: the common case */
     for (int shift = 0; shift < 64; shift += 7) {
         if (r->bad || r->p >= r->end)
             break;
@@ -323,13 +419,32 @@ static uint64_t hf_db_get_var(hf_db_rd *r)
     return 0;
 }
 
+static bool hf_db_get_hist(hf_db_rd *r, hf_db_bucket *k)
+{
+    uint64_t lo = hf_db_get_var(r), n = hf_db_get_var(r), sum = 0;
+
+    if (r->bad || lo >= HF_DB_HIST_BINS || n > HF_DB_HIST_BINS - lo ||
+        (uint64_t)(r->end - r->p) < n * sizeof(uint32_t))
+        return false;
+    if (!n)
+        return k->rt_n == 0;
+    k->hist = malloc(n * sizeof(uint32_t));
+    if (!k->hist)
+        return false;
+    memcpy(k->hist, r->p, n * sizeof(uint32_t));
+    r->p += n * sizeof(uint32_t);
+    k->lo = (uint16_t)lo;
+    k->hi = (uint16_t)(lo + n - 1);
+    for (uint64_t i = 0; i < n; i++)
+        sum += k->hist[i];
+    return sum == k->rt_n;
+}
+
 static bool hf_db_get_bucket(hf_db_rd *r, hf_db_ring *ring)
 {
     int64_t tag = (int64_t)hf_db_get_u64(r);
     hf_db_bucket *k;
-    uint64_t nz, sum = 0;
     int64_t slot;
-    int bin = 0;
 
     if (r->bad || tag == HF_DB_EMPTY_TAG)
         return false;
@@ -337,7 +452,6 @@ static bool hf_db_get_bucket(hf_db_rd *r, hf_db_ring *ring)
     k = &ring->b[slot < 0 ? slot + ring->size : slot];
     if (k->tag != HF_DB_EMPTY_TAG)
         return false;           /* two buckets for one slot */
-    memset(k, 0, sizeof(*k));
     k->tag = tag;
     k->count = hf_db_get_var(r);
     k->errors = hf_db_get_var(r);
@@ -345,20 +459,9 @@ static bool hf_db_get_bucket(hf_db_rd *r, hf_db_ring *ring)
     k->rt_sum = hf_db_get_f(r);
     k->rt_min = hf_db_get_f(r);
     k->rt_max = hf_db_get_f(r);
-    nz = hf_db_get_var(r);
-    if (r->bad || k->errors > k->count || k->rt_n > k->count || !k->count ||
-        nz > HF_DB_HIST_BINS)
+    if (r->bad || k->errors > k->count || k->rt_n > k->count || !k->count)
         return false;
-    for (uint64_t i = 0; i < nz; i++) {
-        uint64_t d = hf_db_get_var(r), c = hf_db_get_var(r);
-        if (r->bad || (i && !d) || d >= HF_DB_HIST_BINS || bin + (int)d >= HF_DB_HIST_BINS ||
-            !c || c > UINT32_MAX)
-            return false;
-        bin += (int)d;
-        k->hist[bin] = (uint32_t)c;
-        sum += c;
-    }
-    return sum == k->rt_n;
+    return hf_db_get_hist(r, k);
 }
 
 static bool hf_db_get_ring(hf_db_rd *r, hf_db_ring *ring)
@@ -420,47 +523,59 @@ static int hf_db_load_fail(hf_db_state *st, const char *path, const char *what,
     return -EINVAL;
 }
 
-int hf_db_state_load(hf_db_state *st, const char *path, char *err, size_t n)
+/* Validate the mapped file and decode it into st. */
+static int hf_db_load_map(hf_db_state *st, const char *path, const unsigned char *data,
+                          size_t len, char *err, size_t n)
 {
-    char *data = NULL;
-    long len = hf_file_read(path, HF_DB_STATE_MAX, &data);
     uint32_t ver, endian;
     uint64_t blen, sum;
     hf_db_rd r;
-    int ret;
 
-    hf_db_state_reset(st, NULL);
-    if (len < 0) {
-        free(data);
-        if (len == -ENOENT)
-            return -ENOENT;
-        return hf_db_load_fail(st, path, strerror((int)-len), err, n);
-    }
-    if (len < HF_DB_HDR || memcmp(data, HF_DB_MAGIC, 8) != 0) {
-        free(data);
+    if (len < HF_DB_HDR || memcmp(data, HF_DB_MAGIC, 8) != 0)
         return hf_db_load_fail(st, path, "not a state file", err, n);
-    }
     memcpy(&ver, data + 8, 4);
     memcpy(&endian, data + 12, 4);
     memcpy(&blen, data + 16, 8);
     memcpy(&sum, data + 24, 8);
-    if (ver != HF_DB_STATE_VERSION || endian != HF_DB_ENDIAN) {
-        free(data);
+    if (ver != HF_DB_STATE_VERSION || endian != HF_DB_ENDIAN)
         return hf_db_load_fail(st, path, "other version", err, n);
-    }
-    if (blen != (uint64_t)len - HF_DB_HDR || hf_db_hash(data + HF_DB_HDR, blen, 0) != sum) {
-        free(data);
+    if (blen != len - HF_DB_HDR || hf_db_hash(data + HF_DB_HDR, blen, 0) != sum)
         return hf_db_load_fail(st, path, "bad checksum", err, n);
+    r = (hf_db_rd){data + HF_DB_HDR, data + len, false};
+    if (!hf_db_get_body(&r, st))
+        return hf_db_load_fail(st, path, "inconsistent content", err, n);
+    st->valid = true;
+    st->why[0] = '\0';
+    return 0;
+}
+
+int hf_db_state_load(hf_db_state *st, const char *path, char *err, size_t n)
+{
+    struct stat sb;
+    void *map;
+    int fd, r;
+
+    hf_db_state_reset(st, NULL);
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        r = errno;
+        return r == ENOENT ? -ENOENT : hf_db_load_fail(st, path, strerror(r), err, n);
     }
-    r = (hf_db_rd){(const unsigned char *)data + HF_DB_HDR,
-                   (const unsigned char *)data + len, false};
-    ret = hf_db_get_body(&r, st) ? 0 : hf_db_load_fail(st, path, "inconsistent content", err, n);
-    if (!ret) {
-        st->valid = true;
-        st->why[0] = '\0';
+    if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode) || sb.st_size > HF_DB_STATE_MAX) {
+        close(fd);
+        return hf_db_load_fail(st, path, "not a state file", err, n);
     }
-    free(data);
-    return ret;
+    if (sb.st_size < HF_DB_HDR) {
+        close(fd);
+        return hf_db_load_fail(st, path, "not a state file", err, n);
+    }
+    map = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+    close(fd);
+    if (map == MAP_FAILED)
+        return hf_db_load_fail(st, path, strerror(errno), err, n);
+    r = hf_db_load_map(st, path, map, (size_t)sb.st_size, err, n);
+    munmap(map, (size_t)sb.st_size);
+    return r;
 }
 
 int hf_db_state_name(const char *db_path, const char *table, char *out, size_t n)

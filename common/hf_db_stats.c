@@ -1,6 +1,7 @@
 /* hf_db_stats: time-bucket rings, log-scale histograms, window aggregates.
  * See the design in hf_db.h. No I/O, no SQLite. */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "hf_db_int.h"
@@ -39,45 +40,77 @@ int hf_db_hist_bin(double rt)
 void hf_db_ring_clear(hf_db_ring *r)
 {
     for (int64_t i = 0; i < r->size; i++)
-        r->b[i].tag = HF_DB_EMPTY_TAG;
+        if (r->b[i].tag != HF_DB_EMPTY_TAG || r->b[i].hist)
+            hf_db_bucket_reset(&r->b[i], HF_DB_EMPTY_TAG);
 }
 
-static void hf_db_bucket_reset(hf_db_bucket *b, int64_t tag)
+void hf_db_bucket_reset(hf_db_bucket *b, int64_t tag)
 {
+    free(b->hist);
     memset(b, 0, sizeof(*b));
     b->tag = tag;
     b->rt_min = INFINITY;
     b->rt_max = -INFINITY;
 }
 
-static void hf_db_ring_add(hf_db_ring *r, double now, double t, bool err, double rt)
+/* Make bin part of the bucket's histogram range. */
+static bool hf_db_hist_reach(hf_db_bucket *b, int bin)
+{
+    int lo, hi, n;
+    uint32_t *h;
+
+    if (b->hist && bin >= b->lo && bin <= b->hi)
+        return true;
+    lo = b->hist ? (bin < b->lo ? bin - HF_DB_GROW : b->lo) : bin - HF_DB_GROW;
+    hi = b->hist ? (bin > b->hi ? bin + HF_DB_GROW : b->hi) : bin + HF_DB_GROW;
+    lo = lo < 0 ? 0 : lo;
+    hi = hi >= HF_DB_HIST_BINS ? HF_DB_HIST_BINS - 1 : hi;
+    n = hi - lo + 1;
+    h = calloc((size_t)n, sizeof(*h));
+    if (!h)
+        return false;
+    if (b->hist)
+        memcpy(h + (b->lo - lo), b->hist, sizeof(*h) * (size_t)(b->hi - b->lo + 1));
+    free(b->hist);
+    b->hist = h;
+    b->lo = (uint16_t)lo;
+    b->hi = (uint16_t)hi;
+    return true;
+}
+
+static bool hf_db_ring_add(hf_db_ring *r, double now, double t, bool err, double rt)
 {
     int64_t tag = hf_db_floor_div(t, r->gran);
     hf_db_bucket *b;
+    int bin;
 
     if (tag < hf_db_floor_div(now, r->gran) - r->keep)
-        return;                 /* older than anything this ring serves */
+        return true;            /* older than anything this ring serves */
     b = &r->b[hf_db_mod(tag, r->size)];
     if (b->tag != tag) {
         if (b->tag != HF_DB_EMPTY_TAG && b->tag > tag)
-            return;             /* the slot holds newer time: this row is too old */
+            return true;        /* the slot holds newer time: this row is too old */
         hf_db_bucket_reset(b, tag);
     }
-    b->count++;
-    b->errors += err;
     if (!isnan(rt)) {
+        bin = hf_db_hist_bin(rt);
+        if (!hf_db_hist_reach(b, bin))
+            return false;
+        b->hist[bin - b->lo]++;
         b->rt_n++;
         b->rt_sum += rt;
         b->rt_min = rt < b->rt_min ? rt : b->rt_min;
         b->rt_max = rt > b->rt_max ? rt : b->rt_max;
-        b->hist[hf_db_hist_bin(rt)]++;
     }
+    b->count++;
+    b->errors += err;
+    return true;
 }
 
-void hf_db_stats_add(hf_db_state *st, double now, double t, bool err, double rt)
+bool hf_db_stats_add(hf_db_state *st, double now, double t, bool err, double rt)
 {
-    hf_db_ring_add(&st->hour, now, t, err, rt);
-    hf_db_ring_add(&st->minute, now, t, err, rt);
+    return hf_db_ring_add(&st->hour, now, t, err, rt) &&
+           hf_db_ring_add(&st->minute, now, t, err, rt);
 }
 
 static void hf_db_agg_init(hf_db_agg *a)
@@ -97,8 +130,8 @@ static void hf_db_agg_bucket(hf_db_agg *a, const hf_db_bucket *b)
     a->rt_sum += b->rt_sum;
     a->rt_min = b->rt_min < a->rt_min ? b->rt_min : a->rt_min;
     a->rt_max = b->rt_max > a->rt_max ? b->rt_max : a->rt_max;
-    for (int i = 0; i < HF_DB_HIST_BINS; i++)
-        a->hist[i] += b->hist[i];
+    for (int i = b->lo; b->hist && i <= b->hi; i++)
+        a->hist[i] += b->hist[i - b->lo];
 }
 
 double hf_db_agg_p95(const hf_db_agg *a)

@@ -44,7 +44,8 @@ hf_sqlite_status hf_sqlite_fail(hf_sqlite *c, int rc, char *err, size_t n, const
     else if (st == HF_SQLITE_TIMEOUT)
         hf_err_set(err, n, "timed out: %s", what);
     else
-        hf_err_set(err, n, "%s: %s", what, c && c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc));
+        hf_err_set(err, n, "%s: %s", what, c && c->db && sqlite3_errcode(c->db) == rc ?
+                   sqlite3_errmsg(c->db) : sqlite3_errstr(rc));
     return st;
 }
 
