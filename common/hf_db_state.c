@@ -8,9 +8,10 @@
  *           fingerprints), then for each ring its geometry and the non-empty
  *           buckets: tag, counters (varints), rt sum/min/max (doubles), the
  *           histogram range lo, n (varints) and n raw u32 counts.
- * Saving streams through a 64 KiB buffer and loading maps the file: the
- * cost of a short-lived check is dominated by memory it touches, so neither
- * builds a second copy of the state. Loading validates everything (magic,
+ * Saving and loading stream through one 16 KiB buffer: the cost of a
+ * short-lived check is dominated by the memory it touches, so neither builds
+ * a second copy of the state. The checksum is verified at the end of the
+ * load; a mismatch discards what was decoded. Loading validates everything (magic,
  * version, geometry, checksum, ranges, duplicate buckets, histogram sums)
  * and resets the state on any problem. */
 #include <errno.h>
@@ -18,7 +19,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -176,9 +176,9 @@ int hf_db_state_copy(hf_db_state *dst, const hf_db_state *src)
     return 0;
 }
 
-/* ---- saving: streamed through a 64 KiB buffer ---- */
+/* ---- saving: streamed through a 16 KiB buffer ---- */
 
-#define HF_DB_WBUF 65536            /* a multiple of 8 (streaming hash) */
+#define HF_DB_WBUF 16384            /* a multiple of 8 (streaming hash) */
 
 typedef struct hf_db_wr {
     unsigned char *buf;
@@ -368,22 +368,55 @@ int hf_db_state_save(const hf_db_state *st, const char *path, char *err, size_t 
     return r;
 }
 
-/* ---- loading: from a read-only mapping of the file ---- */
+/* ---- loading: streamed through a 16 KiB buffer ---- */
 
 typedef struct hf_db_rd {
-    const unsigned char *p, *end;
+    int fd;
+    unsigned char *buf;
+    size_t pos, len;            /* unread bytes are buf[pos..len) */
+    uint64_t left;              /* body bytes not yet read from the file */
     bool bad;
+    hf_db_hs hs;
 } hf_db_rd;
+
+/* Make at least n bytes available (n <= HF_DB_WBUF); false at the end. */
+static bool hf_db_fill(hf_db_rd *r, size_t n)
+{
+    size_t want;
+
+    if (r->len - r->pos >= n)
+        return true;
+    memmove(r->buf, r->buf + r->pos, r->len - r->pos);
+    r->len -= r->pos;
+    r->pos = 0;
+    want = (HF_DB_WBUF - r->len) & ~(size_t)7;  /* whole words for the hash */
+    if (want > r->left)
+        want = (size_t)r->left;
+    for (size_t got = 0; got < want;) {
+        ssize_t k = read(r->fd, r->buf + r->len + got, want - got);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0) {
+            r->bad = true;      /* shorter than the header says */
+            return false;
+        }
+        got += (size_t)k;
+    }
+    hf_db_hs_update(&r->hs, r->buf + r->len, want);
+    r->len += want;
+    r->left -= want;
+    return r->len - r->pos >= n;
+}
 
 static void hf_db_get(hf_db_rd *r, void *out, size_t n)
 {
-    if (r->bad || (size_t)(r->end - r->p) < n) {
+    if (r->bad || !hf_db_fill(r, n)) {
         r->bad = true;
         memset(out, 0, n);
         return;
     }
-    memcpy(out, r->p, n);
-    r->p += n;
+    memcpy(out, r->buf + r->pos, n);
+    r->pos += n;
 }
 
 static uint64_t hf_db_get_u64(hf_db_rd *r)
@@ -406,13 +439,19 @@ static uint64_t hf_db_get_var(hf_db_rd *r)
 {
     uint64_t v = 0;
 
-    if (r->p < r->end && !(*r->p & 0x80))
-        return *r->p++;         /* one byte: the common case */
+    if (r->bad || !hf_db_fill(r, 1)) {
+        r->bad = true;
+        return 0;
+    }
+    if (!(r->buf[r->pos] & 0x80))
+        return r->buf[r->pos++];    /* one byte: the common case */
     for (int shift = 0; shift < 64; shift += 7) {
-        if (r->bad || r->p >= r->end)
+        unsigned char c;
+        hf_db_get(r, &c, 1);
+        if (r->bad)
             break;
-        v |= (uint64_t)(*r->p & 0x7f) << shift;
-        if (!(*r->p++ & 0x80))
+        v |= (uint64_t)(c & 0x7f) << shift;
+        if (!(c & 0x80))
             return v;
     }
     r->bad = true;
@@ -423,16 +462,14 @@ static bool hf_db_get_hist(hf_db_rd *r, hf_db_bucket *k)
 {
     uint64_t lo = hf_db_get_var(r), n = hf_db_get_var(r), sum = 0;
 
-    if (r->bad || lo >= HF_DB_HIST_BINS || n > HF_DB_HIST_BINS - lo ||
-        (uint64_t)(r->end - r->p) < n * sizeof(uint32_t))
+    if (r->bad || lo >= HF_DB_HIST_BINS || n > HF_DB_HIST_BINS - lo)
         return false;
     if (!n)
         return k->rt_n == 0;
     k->hist = malloc(n * sizeof(uint32_t));
     if (!k->hist)
         return false;
-    memcpy(k->hist, r->p, n * sizeof(uint32_t));
-    r->p += n * sizeof(uint32_t);
+    hf_db_get(r, k->hist, n * sizeof(uint32_t));
     k->lo = (uint16_t)lo;
     k->hi = (uint16_t)(lo + n - 1);
     for (uint64_t i = 0; i < n; i++)
@@ -509,7 +546,7 @@ static bool hf_db_get_body(hf_db_rd *r, hf_db_state *st)
     }
     if (!hf_db_get_ring(r, &st->minute) || !hf_db_get_ring(r, &st->hour))
         return false;
-    return !r->bad && r->p == r->end && !isnan(st->max_now);
+    return !r->bad && r->pos == r->len && r->left == 0 && !isnan(st->max_now);
 }
 
 static int hf_db_load_fail(hf_db_state *st, const char *path, const char *what,
@@ -523,27 +560,30 @@ static int hf_db_load_fail(hf_db_state *st, const char *path, const char *what,
     return -EINVAL;
 }
 
-/* Validate the mapped file and decode it into st. */
-static int hf_db_load_map(hf_db_state *st, const char *path, const unsigned char *data,
-                          size_t len, char *err, size_t n)
+/* Validate the header, decode the body while hashing it, check the hash. */
+static int hf_db_load_fd(hf_db_state *st, const char *path, hf_db_rd *r, int64_t size,
+                         char *err, size_t n)
 {
+    unsigned char hdr[HF_DB_HDR];
     uint32_t ver, endian;
     uint64_t blen, sum;
-    hf_db_rd r;
 
-    if (len < HF_DB_HDR || memcmp(data, HF_DB_MAGIC, 8) != 0)
+    if (size < HF_DB_HDR || read(r->fd, hdr, sizeof(hdr)) != (ssize_t)sizeof(hdr) ||
+        memcmp(hdr, HF_DB_MAGIC, 8) != 0)
         return hf_db_load_fail(st, path, "not a state file", err, n);
-    memcpy(&ver, data + 8, 4);
-    memcpy(&endian, data + 12, 4);
-    memcpy(&blen, data + 16, 8);
-    memcpy(&sum, data + 24, 8);
+    memcpy(&ver, hdr + 8, 4);
+    memcpy(&endian, hdr + 12, 4);
+    memcpy(&blen, hdr + 16, 8);
+    memcpy(&sum, hdr + 24, 8);
     if (ver != HF_DB_STATE_VERSION || endian != HF_DB_ENDIAN)
         return hf_db_load_fail(st, path, "other version", err, n);
-    if (blen != len - HF_DB_HDR || hf_db_hash(data + HF_DB_HDR, blen, 0) != sum)
+    if (blen != (uint64_t)size - HF_DB_HDR)
         return hf_db_load_fail(st, path, "bad checksum", err, n);
-    r = (hf_db_rd){data + HF_DB_HDR, data + len, false};
-    if (!hf_db_get_body(&r, st))
-        return hf_db_load_fail(st, path, "inconsistent content", err, n);
+    r->left = blen;
+    hf_db_hs_init(&r->hs, 0);
+    if (!hf_db_get_body(r, st) || hf_db_hs_final(&r->hs) != sum)
+        return hf_db_load_fail(st, path, hf_db_hs_final(&r->hs) != sum || r->left ?
+                               "bad checksum" : "inconsistent content", err, n);
     st->valid = true;
     st->why[0] = '\0';
     return 0;
@@ -551,31 +591,24 @@ static int hf_db_load_map(hf_db_state *st, const char *path, const unsigned char
 
 int hf_db_state_load(hf_db_state *st, const char *path, char *err, size_t n)
 {
+    hf_db_rd r = {.fd = -1};
     struct stat sb;
-    void *map;
-    int fd, r;
+    int e, ret;
 
     hf_db_state_reset(st, NULL);
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        r = errno;
-        return r == ENOENT ? -ENOENT : hf_db_load_fail(st, path, strerror(r), err, n);
+    r.fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (r.fd < 0) {
+        e = errno;
+        return e == ENOENT ? -ENOENT : hf_db_load_fail(st, path, strerror(e), err, n);
     }
-    if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode) || sb.st_size > HF_DB_STATE_MAX) {
-        close(fd);
-        return hf_db_load_fail(st, path, "not a state file", err, n);
-    }
-    if (sb.st_size < HF_DB_HDR) {
-        close(fd);
-        return hf_db_load_fail(st, path, "not a state file", err, n);
-    }
-    map = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
-    close(fd);
-    if (map == MAP_FAILED)
-        return hf_db_load_fail(st, path, strerror(errno), err, n);
-    r = hf_db_load_map(st, path, map, (size_t)sb.st_size, err, n);
-    munmap(map, (size_t)sb.st_size);
-    return r;
+    r.buf = malloc(HF_DB_WBUF);
+    if (!r.buf || fstat(r.fd, &sb) < 0 || !S_ISREG(sb.st_mode) || sb.st_size > HF_DB_STATE_MAX)
+        ret = hf_db_load_fail(st, path, r.buf ? "not a state file" : "out of memory", err, n);
+    else
+        ret = hf_db_load_fd(st, path, &r, (int64_t)sb.st_size, err, n);
+    free(r.buf);
+    close(r.fd);
+    return ret;
 }
 
 int hf_db_state_name(const char *db_path, const char *table, char *out, size_t n)
