@@ -172,8 +172,8 @@ static void hfm_db_summary(hfn *p, const hfm_db_opts *d, const hf_db_result *r)
         hf_buf_printf(&b, ", avg %.0f ms, p95 %.0f ms", w->avg_ms, w->p95_ms);
     hf_buf_printf(&b, "; query %.1f ms", r->query_ms);
     if (r->skipped)
-        hf_buf_printf(&b, "; %llu rows with bad created_at skipped",
-                      (unsigned long long)r->skipped);
+        hf_buf_printf(&b, "; %llu row%s with bad created_at skipped",
+                      (unsigned long long)r->skipped, r->skipped == 1 ? "" : "s");
     hfn_summary(p, "%s", hf_buf_str(&b));
     hf_buf_free(&b);
 }
@@ -200,15 +200,15 @@ static void hfm_db_stats(hfn *p, const hfm_db_opts *d, const hf_db_result *r)
                 hf_time_format_date(r->peak_day, day, sizeof(day)),
                 (unsigned long long)r->peak_count);
     if (r->skipped)
-        hfn_add(p, HF_OK, "%llu rows with bad created_at skipped (last: %s)",
-                (unsigned long long)r->skipped, r->skipped_example);
+        hfn_add(p, HF_OK, "%llu row%s with bad created_at skipped (last: %s)",
+                (unsigned long long)r->skipped, r->skipped == 1 ? "" : "s", r->skipped_example);
     if (r->future)
         hfn_add(p, HF_OK, "%llu rows dated more than 1 h in the future ignored",
                 (unsigned long long)r->future);
     if (r->rebuilt[0])
         hfn_add(p, HF_OK, "aggregates rebuilt: %s", r->rebuilt);
-    hfn_add(p, HF_OK, "read %llu new rows in %u transactions (longest %.1f ms)",
-            (unsigned long long)r->rows_read, r->txns, r->max_txn_ms);
+    hfn_add(p, HF_OK, "read %llu new rows in %u transaction%s (longest %.1f ms)",
+            (unsigned long long)r->rows_read, r->txns, r->txns == 1 ? "" : "s", r->max_txn_ms);
 }
 
 static void hfm_db_report(hfn *p, const hfm_db_opts *d, const hf_db_result *r)
