@@ -99,6 +99,8 @@ sfile=$(ls "$W"/state/db-*.state) || exit 1
 ex=$("$DRV" exec "$W/state0" "$sfile" "$REPEAT" "$CHECK" --db "$DB" --state-dir "$W/state" -w 50 -c 60) || exit 1
 echo "  $ex"
 measure pr 20 "$CHECK" --db "$DB" --state-dir "$W/state" -w 50 -c 60   # exit 0: lib.sh measure needs it
+printf '  lib.sh measure, 20 runs with no new rows: CPU %.4f s, wall %.4f s per run, peak RSS %s KiB\n' \
+    "$(echo "$pr_cpu / 20" | bc -l)" "$(echo "$pr_wall / 20" | bc -l)" "$pr_rss"
 p_cpu=$(sed 's/.*cpu_per_run=\([0-9.]*\).*/\1/' <<<"$ex")
 p_wall=$(sed 's/.*wall_per_run=\([0-9.]*\).*/\1/' <<<"$ex")
 p_rss=$(sed 's/.*max_rss_kib=\([0-9]*\).*/\1/' <<<"$ex")
