@@ -22,7 +22,11 @@ ok "verbose: the incremental read" grep -qE '^\[OK\] read [0-9]+ new rows in [0-
 ok "verbose: peak day line" grep -qE '^\[OK\] peak day 20[0-9]{2}-[0-9]{2}-[0-9]{2}: [0-9]+ requests$' <<<"$V"
 ok "verbose: no rebuild on the third run" bash -c '! grep -q "aggregates rebuilt" <<<"$1"' _ "$V"
 ok "state file in --state-dir" bash -c "ls '$SD'/db-helixflow.db-*.state"
-expect_check "default thresholds: 2% errors > 1% WARNING" 1 \
+# the test bed fails 0.5% of requests: add a burst of 12 failures now
+sqlite3 -cmd '.timeout 5000' "$HF_DB" "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM c WHERE i < 12)
+  INSERT INTO inference_requests(created_at, model, user_id, prompt_tokens, completion_tokens, response_time, status)
+  SELECT datetime('now'), 'helixflow-7b', 'user-1', 10, 10, 300, 'error' FROM c;"
+expect_check "default thresholds: a burst of failures > 1% WARNING" 1 \
     '^HELIXFLOW DB WARNING: 24h error rate [0-9.]+% \([0-9]+ of [0-9]+ requests\) \| ' -- \
     "$B" --root "$HF_ROOT" --state-dir "$SD"
 expect_check "error rate CRITICAL" 2 \

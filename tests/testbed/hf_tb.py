@@ -422,11 +422,13 @@ def cmd_writer(root, rate):
     per_tick = max(1, int(round(rate / 10.0)))
     tick = per_tick / float(rate) if rate > 0 else 1.0
     nxt = time.time()
+    seq = 0
     while True:
         rows = []
         ts = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
         for _ in range(per_tick):
-            err = rnd.random() < 0.005
+            seq += 1
+            err = seq % 200 == 0      # exactly 0.5%, evenly spread
             rows.append((ts, rnd.choice(["helixflow-7b", "helixflow-7b", "helixflow-70b"]),
                          "user-%d" % rnd.randrange(500), rnd.randrange(16, 2000),
                          rnd.randrange(1, 1000),
