@@ -54,6 +54,24 @@ static int hf_backup_progress(void *arg)
     return hf_mono_now() > *(const double *)arg;    /* non-zero interrupts */
 }
 
+/* Count the problem lines of one quick_check row ("*** in database main ***"
+ * headers are not problems) and keep the first in first (when still empty). */
+static long hf_backup_problems(const char *text, char *first, size_t firstlen)
+{
+    long n = 0;
+
+    for (const char *l = text; l && *l;) {
+        size_t len = strcspn(l, "\n");
+        if (len && strncmp(l, "*** ", 4) != 0) {
+            if (!first[0])
+                snprintf(first, firstlen, "%.*s", (int)len, l);
+            n++;
+        }
+        l += len + (l[len] == '\n');
+    }
+    return n;
+}
+
 int hf_backup_quick_check(const char *path, long timeout_ms, char *msg, size_t msglen)
 {
     char uri[HF_PATH_MAX * 3 + 64];
@@ -83,16 +101,16 @@ int hf_backup_quick_check(const char *path, long timeout_ms, char *msg, size_t m
         if (first && !strcmp(first, "ok")) {
             ret = 1;
         } else {
-            int more = 0;
-            char firstcopy[HF_ERR_MAX];
-            hf_strlcpy(firstcopy, first ? first : "(null)", sizeof(firstcopy));
+            char firstp[HF_ERR_MAX] = "";
+            long n = hf_backup_problems(first, firstp, sizeof(firstp));
             while (sqlite3_step(st) == SQLITE_ROW)
-                more++;
-            for (char *c = firstcopy; *c; c++)      /* one line: "a\nb" -> "a; b" */
-                if (*c == '\n')
-                    *c = ';';
-            hf_err_set(msg, msglen, "%s: quick_check: %s%s", base, firstcopy,
-                       more ? " (and more problems)" : "");
+                n += hf_backup_problems((const char *)sqlite3_column_text(st, 0), firstp,
+                                        sizeof(firstp));
+            if (n <= 1)
+                hf_err_set(msg, msglen, "%s: quick_check: %s", base, firstp);
+            else            /* quick_check stops at 100 */
+                hf_err_set(msg, msglen, "%s: quick_check found %ld%s problems, first: %s", base,
+                           n, n >= 100 ? "+" : "", firstp);
             ret = 0;
         }
     } else if (rc == SQLITE_INTERRUPT) {

@@ -32,7 +32,7 @@ expect_check "-w/-c set the age thresholds (hours)" 0 "^HELIXFLOW BACKUP OK: .* 
 before=$(ls -A "$BK" | wc -l)
 tb backup corrupt
 expect_check "corrupt pages: CRITICAL with SQLite's message" 2 \
-  "^HELIXFLOW BACKUP CRITICAL: $NAME: (quick_check: |database disk image is malformed)" -- chk
+  "^HELIXFLOW BACKUP CRITICAL: $NAME: (quick_check: |quick_check found [0-9]+\+? problems, first: [^;]+ \| |database disk image is malformed)" -- chk
 ok "nothing created beside the backup" test "$(ls -A "$BK" | wc -l)" = "$before"
 expect_check "corrupt backup with --no-quick-check: only the age" 1 \
   "^HELIXFLOW BACKUP WARNING: $NAME is 48\.0 hours old \| " -- chk --no-quick-check
