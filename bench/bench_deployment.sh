@@ -25,8 +25,11 @@ awk '/cat > \/opt\/helixflow\/scripts\/monitoring_dashboard.sh/{f=1; next} f && 
 sed -i -e "s#/opt/helixflow#$HF_ROOT/opt/helixflow#g" -e "s#/var/log/helixflow#$HF_LOG_DIR#g" \
   -e "s#http://localhost:8443#http://127.0.0.1:$HF_HTTP_PORT#g" "$dash"
 
+# The same endpoints the dashboard asks (plain http health and models; the
+# guide's script has no TLS), plus everything the dashboard does not do.
 check=("$build/plugins/nagios/check_helixflow" --root "$HF_ROOT" --ca "$HF_CA"
-       --health-url "$HF_HEALTH_URL" --models-url "$HF_MODELS_URL" --metrics-url "$HF_METRICS_URL")
+       --health-url "$HF_HTTP_HEALTH_URL" --models-url "$HF_HTTP_MODELS_URL"
+       --metrics-url "$HF_METRICS_URL" --model helixflow-7b)
 "${check[@]}" >/dev/null 2>&1     # warm: first run builds the incremental state
 echo "check_helixflow first line: $("${check[@]}" 2>&1 | head -1 | cut -c1-150)"
 

@@ -2,6 +2,7 @@
 #include "hf_backup.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <glob.h>
 #include <limits.h>
 #include <math.h>
@@ -10,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define HF_BACKUP_DEFAULT_TIMEOUT_MS 10000
 
@@ -194,6 +196,49 @@ static int hf_backup_pick(const hf_backup_config *cfg, hf_backup_result *res,
     return 0;
 }
 
+static int64_t hf_backup_ns(const struct timespec *t)
+{
+    return (int64_t)t->tv_sec * 1000000000 + t->tv_nsec;
+}
+
+static bool hf_backup_memo_matches(const hf_backup_verdict *m, const struct stat *sb)
+{
+    return m->valid && m->dev == (uint64_t)sb->st_dev && m->ino == (uint64_t)sb->st_ino &&
+           m->size == (uint64_t)sb->st_size && m->mtime_ns == hf_backup_ns(&sb->st_mtim) &&
+           m->ctime_ns == hf_backup_ns(&sb->st_ctim);
+}
+
+/* A remembered, recent verdict for exactly this version of the file: use it. */
+static bool hf_backup_memo_use(const hf_backup_config *cfg, double now, const struct stat *sb,
+                               hf_backup_result *res)
+{
+    const hf_backup_verdict *m = cfg->memo;
+    double max_age = cfg->memo_max_age_s > 0 ? cfg->memo_max_age_s : 86400;
+
+    if (!m || !hf_backup_memo_matches(m, sb) || now - m->checked_at > max_age ||
+        now < m->checked_at)
+        return false;
+    res->checked = true;
+    res->check_ok = m->ok;
+    res->check_memo = true;
+    hf_strlcpy(res->check_msg, m->msg, sizeof(res->check_msg));
+    return true;
+}
+
+static void hf_backup_memo_store(hf_backup_verdict *m, double now, const struct stat *sb,
+                                 const hf_backup_result *res)
+{
+    m->valid = true;
+    m->dev = (uint64_t)sb->st_dev;
+    m->ino = (uint64_t)sb->st_ino;
+    m->size = (uint64_t)sb->st_size;
+    m->mtime_ns = hf_backup_ns(&sb->st_mtim);
+    m->ctime_ns = hf_backup_ns(&sb->st_ctim);
+    m->checked_at = now;
+    m->ok = res->check_ok;
+    hf_strlcpy(m->msg, res->check_msg, sizeof(m->msg));
+}
+
 int hf_backup_probe(const hf_backup_config *cfg, hf_backup_result *res)
 {
     hf_backup_cand best = {0}, second = {0};
@@ -223,11 +268,69 @@ int hf_backup_probe(const hf_backup_config *cfg, hf_backup_result *res)
         res->size_change = (int64_t)res->size - (int64_t)res->prev_size;
         res->size_change_pct = res->prev_size ? 100.0 * (double)res->size_change / (double)res->prev_size : NAN;
     }
+    if (cfg->quick_check && hf_backup_memo_use(cfg, now, &best.sb, res))
+        return 0;
     if (cfg->quick_check) {
         tmo = cfg->timeout_ms > 0 ? cfg->timeout_ms : HF_BACKUP_DEFAULT_TIMEOUT_MS;
         r = hf_backup_quick_check(res->path, tmo, res->check_msg, sizeof(res->check_msg));
         res->checked = r >= 0;
         res->check_ok = r == 1;
+        if (res->checked && cfg->memo)
+            hf_backup_memo_store(cfg->memo, now, &best.sb, res);
     }
+    return 0;
+}
+
+#define HF_BACKUP_VERDICT_MAGIC "helixflow-backup-verdict 2"
+
+int hf_backup_verdict_save(const hf_backup_verdict *v, const char *path)
+{
+    char tmp[HF_PATH_MAX];
+    FILE *f;
+    int r = 0;
+
+    if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
+        return -ENAMETOOLONG;
+    f = fopen(tmp, "we");
+    if (!f)
+        return -errno;
+    fprintf(f, "%s\n%d %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRId64 " %" PRId64 " %.3f %d\n%s\n",
+            HF_BACKUP_VERDICT_MAGIC, v->valid, v->dev, v->ino, v->size, v->mtime_ns, v->ctime_ns,
+            v->checked_at, v->ok, v->msg);
+    if (fflush(f) != 0 || ferror(f))
+        r = -EIO;
+    if (fclose(f) != 0 && r == 0)
+        r = -EIO;
+    if (r == 0 && rename(tmp, path) < 0)
+        r = -errno;
+    if (r < 0)
+        unlink(tmp);
+    return r;
+}
+
+int hf_backup_verdict_load(hf_backup_verdict *v, const char *path)
+{
+    char *text, *nl;
+    int valid, ok, n = 0;
+    long len = hf_file_read(path, 4096, &text);
+
+    memset(v, 0, sizeof(*v));
+    if (len < 0)
+        return (int)len;
+    if (strncmp(text, HF_BACKUP_VERDICT_MAGIC "\n", sizeof(HF_BACKUP_VERDICT_MAGIC)) != 0 ||
+        sscanf(text + sizeof(HF_BACKUP_VERDICT_MAGIC), "%d %" SCNu64 " %" SCNu64 " %" SCNu64
+               " %" SCNd64 " %" SCNd64 " %lf %d\n%n", &valid, &v->dev, &v->ino, &v->size,
+               &v->mtime_ns, &v->ctime_ns, &v->checked_at, &ok, &n) != 8 || n == 0) {
+        free(text);
+        memset(v, 0, sizeof(*v));
+        return -EINVAL;
+    }
+    nl = strchr(text + sizeof(HF_BACKUP_VERDICT_MAGIC) + n, '\n');
+    if (nl)
+        *nl = '\0';
+    hf_strlcpy(v->msg, text + sizeof(HF_BACKUP_VERDICT_MAGIC) + n, sizeof(v->msg));
+    v->valid = valid == 1;
+    v->ok = ok == 1;
+    free(text);
     return 0;
 }

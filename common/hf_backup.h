@@ -14,12 +14,28 @@
 
 #include "hf_util.h"
 
+/* A quick_check verdict remembered for one version of one file: a backup does
+ * not change once written, so a check of the same (dev, inode, size, mtime,
+ * ctime: any write or utime changes ctime) need not read the whole file again
+ * until the verdict is older than memo_max_age_s. Owned by the caller. */
+typedef struct hf_backup_verdict {
+    bool valid;                 /* holds a verdict */
+    uint64_t dev, ino, size;
+    int64_t mtime_ns, ctime_ns;
+    double checked_at;          /* wall clock of the quick_check */
+    bool ok;
+    char msg[HF_ERR_MAX];       /* why not ok */
+} hf_backup_verdict;
+
 typedef struct hf_backup_config {
     const char *glob;           /* required: glob(3) of backup files */
     const char *live_db;        /* the live database: excluded, never opened (may be NULL) */
     bool quick_check;           /* run PRAGMA quick_check on the newest backup */
     long timeout_ms;            /* quick_check deadline (busy timeout too); 0 = 10000 */
     double now;                 /* wall clock (s) for the age; 0 = hf_real_now() */
+    hf_backup_verdict *memo;    /* in/out, may be NULL: a verdict for the newest backup's
+                                 * exact version is reused; a new verdict is stored */
+    double memo_max_age_s;      /* re-check after this long (bit rot); 0 = 86400 */
 } hf_backup_config;
 
 typedef struct hf_backup_result {
@@ -36,6 +52,7 @@ typedef struct hf_backup_result {
     double size_change_pct;     /* 100 * size_change / prev_size; NAN when prev_size is 0 */
     bool checked;               /* quick_check ran to a verdict */
     bool check_ok;              /* ... and it said "ok" */
+    bool check_memo;            /* the verdict came from cfg->memo (file unchanged) */
     char check_msg[HF_ERR_MAX]; /* otherwise why, naming the file:
                                  * "helixflow-20261130.db: file is not a database" */
     char err[HF_ERR_MAX];       /* probe failure (return < 0) */
@@ -49,5 +66,10 @@ int hf_backup_probe(const hf_backup_config *cfg, hf_backup_result *res);
  * Returns 1 ok, 0 not ok (msg says why, naming the file), -1 could not run
  * to a verdict (msg says why). */
 int hf_backup_quick_check(const char *path, long timeout_ms, char *msg, size_t msglen);
+
+/* Keep a verdict in a small text file (written atomically) / read it back.
+ * Return 0 or negative errno; a damaged file is -EINVAL (v->valid false). */
+int hf_backup_verdict_save(const hf_backup_verdict *v, const char *path);
+int hf_backup_verdict_load(hf_backup_verdict *v, const char *path);
 
 #endif

@@ -158,8 +158,9 @@ static void hfm_backup_report(hfn *p, const hfm_backup_opts *o, const hf_backup_
 static void hfm_backup_run(hfn *p, const void *vo)
 {
     const hfm_backup_opts *o = vo;
-    char glob[HF_PATH_MAX], db[HF_PATH_MAX];
+    char glob[HF_PATH_MAX], db[HF_PATH_MAX], memo_path[HF_PATH_MAX];
     hf_backup_config cfg = {0};
+    hf_backup_verdict memo;
     hf_backup_result *r = calloc(1, sizeof(*r));
 
     if (!r) {
@@ -176,6 +177,11 @@ static void hfm_backup_run(hfn *p, const void *vo)
     cfg.live_db = o->db ? o->db : db;
     cfg.quick_check = !o->no_quick_check;
     cfg.timeout_ms = hfn_time_left_ms(p) * 3 / 4;
+    /* a backup does not change once written: its quick_check verdict is kept */
+    if (hfn_state_path(p, memo_path, sizeof(memo_path), "backup-verdict.state") == 0) {
+        hf_backup_verdict_load(&memo, memo_path);
+        cfg.memo = &memo;
+    }
     if (hf_backup_probe(&cfg, r) < 0)
         hfn_add(p, HF_UNKNOWN, "%s", r->err);
     else if (!r->found)
@@ -183,6 +189,8 @@ static void hfm_backup_run(hfn *p, const void *vo)
                 r->excluded_live ? " (the live database is excluded)" : "");
     else
         hfm_backup_report(p, o, r);
+    if (cfg.memo && r->checked && !r->check_memo && hf_backup_verdict_save(&memo, memo_path) < 0)
+        hfn_add(p, HF_OK, "cannot keep the quick_check verdict in %s", memo_path);
     free(r);
 }
 

@@ -253,6 +253,60 @@ static void test_empty_file(void **state)
     tdir_rm(&t);
 }
 
+static void probe_memo(const tdir *t, hf_backup_verdict *m, double now, hf_backup_result *r)
+{
+    hf_backup_config cfg = {0};
+
+    cfg.glob = t->glob;
+    cfg.quick_check = true;
+    cfg.timeout_ms = 5000;
+    cfg.now = now;
+    cfg.memo = m;
+    assert_int_equal(hf_backup_probe(&cfg, r), 0);
+}
+
+/* The quick_check verdict of an unchanged backup is remembered (also across a
+ * save/load); a write to the file (ctime) or a day's age makes it run again. */
+static void test_verdict_memo(void **state)
+{
+    tdir t;
+    hf_backup_result r;
+    hf_backup_verdict m, back;
+    char junk[4096 * 8], vpath[400];
+    FILE *f;
+
+    (void)state;
+    memset(&m, 0, sizeof(m));
+    tdir_make(&t);
+    make_db(&t, "b.db", 200, NOW - 60, false);
+    probe_memo(&t, &m, NOW, &r);
+    assert_true(r.checked && r.check_ok && !r.check_memo && m.valid && m.ok);
+    probe_memo(&t, &m, NOW + 60, &r);
+    assert_true(r.checked && r.check_ok && r.check_memo);
+    path_of(&t, "verdict", vpath, sizeof(vpath));
+    assert_int_equal(hf_backup_verdict_save(&m, vpath), 0);
+    assert_int_equal(hf_backup_verdict_load(&back, vpath), 0);
+    assert_memory_equal(&back, &m, sizeof(m));
+    probe_memo(&t, &back, NOW + 60, &r);
+    assert_true(r.check_memo);
+    probe_memo(&t, &back, NOW + 86400 + 120, &r);  /* a day later: checked again */
+    assert_true(r.checked && r.check_ok && !r.check_memo);
+    for (size_t i = 0; i < sizeof(junk); i++)
+        junk[i] = (char)(i * 7919 + 13);
+    overwrite(&t, "b.db", 4096 * 20, junk, sizeof(junk));   /* same size; ctime moves */
+    make_db(&t, "ignored-not-matching.txt", 1, NOW - 60, false);
+    probe_memo(&t, &m, NOW + 120, &r);
+    assert_true(r.checked && !r.check_ok && !r.check_memo);
+    assert_false(m.ok);
+    f = fopen(vpath, "w");
+    assert_non_null(f);
+    fputs("helixflow-backup-verdict 2\n1 2 x\n", f);
+    fclose(f);
+    assert_int_equal(hf_backup_verdict_load(&back, vpath), -EINVAL);
+    assert_false(back.valid);
+    tdir_rm(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -263,6 +317,7 @@ int main(void)
         cmocka_unit_test(test_live_db_excluded),
         cmocka_unit_test(test_nothing_created_beside),
         cmocka_unit_test(test_empty_file),
+        cmocka_unit_test(test_verdict_memo),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
