@@ -2,7 +2,7 @@
 # Integration: check_helixflow_cert against the test bed's OpenSSL-made
 # certificates and its live HTTPS server. Exact first lines and exit codes.
 #
-# States pinned here (doc/readme-cert.md explains the choice):
+# States pinned here (the README section on check_helixflow_cert explains the choice):
 #   OK        every file valid, trusted, more than -w days left
 #   WARNING   under -w days; --url serves another certificate (renewed but not reloaded)
 #   CRITICAL  under -c days, expired, not yet valid, not trusted (also: no --ca and
