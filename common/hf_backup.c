@@ -285,27 +285,15 @@ int hf_backup_probe(const hf_backup_config *cfg, hf_backup_result *res)
 
 int hf_backup_verdict_save(const hf_backup_verdict *v, const char *path)
 {
-    char tmp[HF_PATH_MAX];
-    FILE *f;
-    int r = 0;
+    hf_buf b = {0};
+    int rc;
 
-    if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
-        return -ENAMETOOLONG;
-    f = fopen(tmp, "we");
-    if (!f)
-        return -errno;
-    fprintf(f, "%s\n%d %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRId64 " %" PRId64 " %.3f %d\n%s\n",
-            HF_BACKUP_VERDICT_MAGIC, v->valid, v->dev, v->ino, v->size, v->mtime_ns, v->ctime_ns,
-            v->checked_at, v->ok, v->msg);
-    if (fflush(f) != 0 || ferror(f))
-        r = -EIO;
-    if (fclose(f) != 0 && r == 0)
-        r = -EIO;
-    if (r == 0 && rename(tmp, path) < 0)
-        r = -errno;
-    if (r < 0)
-        unlink(tmp);
-    return r;
+    hf_buf_printf(&b, "%s\n%d %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRId64 " %" PRId64
+                  " %.3f %d\n%s\n", HF_BACKUP_VERDICT_MAGIC, v->valid, v->dev, v->ino, v->size,
+                  v->mtime_ns, v->ctime_ns, v->checked_at, v->ok, v->msg);
+    rc = b.oom ? -ENOMEM : hf_file_write_atomic(path, b.s, b.len, NULL, 0);
+    hf_buf_free(&b);
+    return rc;
 }
 
 int hf_backup_verdict_load(hf_backup_verdict *v, const char *path)

@@ -331,39 +331,21 @@ static void aggregate(probe_ctx *c, size_t i, double btime, double now)
         sv->start_time = NAN;
 }
 
-static hf_process_memory_entry *memory_find(hf_process_memory *mem, const char *name)
-{
-    for (size_t i = 0; i < mem->n; i++)
-        if (strcmp(mem->entries[i].name, name) == 0)
-            return &mem->entries[i];
-    return NULL;
-}
-
 /* Compare each running service's main pid with the memory and update it. */
 static int remember(hf_process_memory *mem, hf_process_result *res)
 {
     for (size_t i = 0; i < res->nservices; i++) {
         hf_process_service *sv = &res->services[i];
         hf_process_memory_entry *e;
+        bool added;
 
         if (sv->main_pid == 0)
             continue;           /* down: keep the last known main pid */
-        e = memory_find(mem, sv->name);
-        if (!e) {
-            if (mem->n == mem->cap) {
-                size_t cap = mem->cap ? mem->cap * 2 : 8;
-                hf_process_memory_entry *n = realloc(mem->entries, cap * sizeof(*n));
-                if (!n)
-                    return -ENOMEM;
-                mem->entries = n;
-                mem->cap = cap;
-            }
-            e = &mem->entries[mem->n++];
-            memset(e, 0, sizeof(*e));
-            hf_strlcpy(e->name, sv->name, sizeof(e->name));
-        } else if (e->main_pid != sv->main_pid || e->start_ticks != sv->main_start_ticks) {
+        e = hf_process_memory_entry_get(mem, sv->name, &added);
+        if (!e)
+            return -ENOMEM;
+        if (!added && (e->main_pid != sv->main_pid || e->start_ticks != sv->main_start_ticks))
             sv->restarted = true;
-        }
         sv->prev_main_pid = e->main_pid;
         e->main_pid = sv->main_pid;
         e->start_ticks = sv->main_start_ticks;

@@ -87,4 +87,9 @@ int hf_proc_cgroup_pids(const hf_process_cfg *cfg, const char *unit, char *path,
 /* Parse a pid (decimal, optional surrounding whitespace). 0 or -EINVAL. */
 int hf_proc_parse_pid(const char *s, pid_t *out);
 
+/* The memory entry of a service, added (zeroed, *added = true) when missing.
+ * NULL when out of memory. Owned by mem. (hf_process_memory.c) */
+hf_process_memory_entry *hf_process_memory_entry_get(hf_process_memory *mem, const char *name,
+                                                     bool *added);
+
 #endif

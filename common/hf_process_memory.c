@@ -2,6 +2,7 @@
  * file ("# helixflow-monitoring process memory v1", then one
  * "<service> <main pid> <start ticks>" line per service). */
 #include "hf_process.h"
+#include "hf_process_int.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -21,26 +22,34 @@ void hf_process_memory_free(hf_process_memory *mem)
     memset(mem, 0, sizeof(*mem));
 }
 
+hf_process_memory_entry *hf_process_memory_entry_get(hf_process_memory *mem, const char *name,
+                                                     bool *added)
+{
+    *added = false;
+    for (size_t i = 0; i < mem->n; i++)
+        if (strcmp(mem->entries[i].name, name) == 0)
+            return &mem->entries[i];
+    if (mem->n == mem->cap) {
+        size_t cap = mem->cap ? mem->cap * 2 : 8;
+        hf_process_memory_entry *n = realloc(mem->entries, cap * sizeof(*n));
+        if (!n)
+            return NULL;
+        mem->entries = n;
+        mem->cap = cap;
+    }
+    *added = true;
+    memset(&mem->entries[mem->n], 0, sizeof(mem->entries[mem->n]));
+    hf_strlcpy(mem->entries[mem->n].name, name, sizeof(mem->entries[mem->n].name));
+    return &mem->entries[mem->n++];
+}
+
 static int memory_set(hf_process_memory *mem, const char *name, pid_t pid, unsigned long long ticks)
 {
-    hf_process_memory_entry *e = NULL;
+    bool added;
+    hf_process_memory_entry *e = hf_process_memory_entry_get(mem, name, &added);
 
-    for (size_t i = 0; i < mem->n && !e; i++)
-        if (strcmp(mem->entries[i].name, name) == 0)
-            e = &mem->entries[i];
-    if (!e) {
-        if (mem->n == mem->cap) {
-            size_t cap = mem->cap ? mem->cap * 2 : 8;
-            hf_process_memory_entry *n = realloc(mem->entries, cap * sizeof(*n));
-            if (!n)
-                return -ENOMEM;
-            mem->entries = n;
-            mem->cap = cap;
-        }
-        e = &mem->entries[mem->n++];
-        memset(e, 0, sizeof(*e));
-        hf_strlcpy(e->name, name, sizeof(e->name));
-    }
+    if (!e)
+        return -ENOMEM;
     e->main_pid = pid;
     e->start_ticks = ticks;
     return 0;
@@ -91,35 +100,19 @@ int hf_process_memory_load(hf_process_memory *mem, const char *path, char *err, 
 
 int hf_process_memory_save(const hf_process_memory *mem, const char *path, char *err, size_t errlen)
 {
-    char tmp[HF_PATH_MAX];
-    FILE *f;
-    int fd, rc = 0;
+    hf_buf b = {0};
+    int rc;
 
-    if (snprintf(tmp, sizeof(tmp), "%s.tmp%ld", path, (long)getpid()) >= (int)sizeof(tmp)) {
-        hf_err_set(err, errlen, "%s: path too long", path);
-        return -ENAMETOOLONG;
-    }
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-    if (fd < 0 || !(f = fdopen(fd, "w"))) {
-        rc = -errno;
-        if (fd >= 0)
-            close(fd);
-        hf_err_set(err, errlen, "%s: %s", tmp, strerror(-rc));
-        return rc;
-    }
-    fputs(HF_MEMORY_HEADER, f);
+    hf_buf_printf(&b, "%s", HF_MEMORY_HEADER);
     for (size_t i = 0; i < mem->n; i++)
-        fprintf(f, "%s %d %llu\n", mem->entries[i].name, (int)mem->entries[i].main_pid,
-                mem->entries[i].start_ticks);
-    if (fflush(f) != 0 || ferror(f))
-        rc = -errno ? -errno : -EIO;
-    if (fclose(f) != 0 && rc == 0)
-        rc = -errno;
-    if (rc == 0 && rename(tmp, path) < 0)
-        rc = -errno;
-    if (rc < 0) {
-        unlink(tmp);
-        hf_err_set(err, errlen, "%s: %s", path, strerror(-rc));
+        hf_buf_printf(&b, "%s %d %llu\n", mem->entries[i].name, (int)mem->entries[i].main_pid,
+                      mem->entries[i].start_ticks);
+    if (b.oom) {
+        hf_buf_free(&b);
+        hf_err_set(err, errlen, "%s: out of memory", path);
+        return -ENOMEM;
     }
+    rc = hf_file_write_atomic(path, b.s, b.len, err, errlen);
+    hf_buf_free(&b);
     return rc;
 }

@@ -285,28 +285,11 @@ int hf_resources_memory_load(hf_resources_memory *mem, const char *path, char *e
 
 int hf_resources_memory_save(const hf_resources_memory *mem, const char *path, char *err, size_t errlen)
 {
-    char tmp[HF_PATH_MAX], line[96];
-    int fd, len, rc = 0;
+    char line[96];
+    int len;
 
     if (!mem->cpu.valid)
         return 0;
-    if (snprintf(tmp, sizeof(tmp), "%s.tmp%ld", path, (long)getpid()) >= (int)sizeof(tmp)) {
-        hf_err_set(err, errlen, "%s: path too long", path);
-        return -ENAMETOOLONG;
-    }
     len = snprintf(line, sizeof(line), "cpu %llu %llu\n", mem->cpu.total, mem->cpu.idle);
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-    if (fd >= 0)
-        errno = 0;
-    if (fd < 0 || write(fd, line, (size_t)len) != len)
-        rc = errno ? -errno : -EIO;
-    if (fd >= 0 && close(fd) < 0 && rc == 0)
-        rc = -errno;
-    if (rc == 0 && rename(tmp, path) < 0)
-        rc = -errno;
-    if (rc < 0) {
-        unlink(tmp);
-        hf_err_set(err, errlen, "%s: %s", path, strerror(-rc));
-    }
-    return rc;
+    return hf_file_write_atomic(path, line, (size_t)len, err, errlen);
 }

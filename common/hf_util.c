@@ -187,6 +187,45 @@ fail:
     return ret;
 }
 
+int hf_file_write_atomic(const char *path, const void *data, size_t len, char *err,
+                         size_t errlen)
+{
+    char tmp[HF_PATH_MAX];
+    const char *p = data;
+    int fd, rc = 0;
+
+    if (snprintf(tmp, sizeof(tmp), "%s.tmp%ld", path, (long)getpid()) >= (int)sizeof(tmp)) {
+        hf_err_set(err, errlen, "%s: path too long", path);
+        return -ENAMETOOLONG;
+    }
+    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+    if (fd < 0) {
+        rc = -errno;
+        hf_err_set(err, errlen, "%s: %s", tmp, strerror(-rc));
+        return rc;
+    }
+    while (len > 0 && rc == 0) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            rc = n < 0 ? -errno : -EIO;
+        else {
+            p += n;
+            len -= (size_t)n;
+        }
+    }
+    if (close(fd) < 0 && rc == 0)
+        rc = -errno;
+    if (rc == 0 && rename(tmp, path) < 0)
+        rc = -errno;
+    if (rc < 0) {
+        unlink(tmp);
+        hf_err_set(err, errlen, "%s: %s", path, strerror(-rc));
+    }
+    return rc;
+}
+
 int hf_parse_double(const char *s, double *out)
 {
     char *end;

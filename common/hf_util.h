@@ -50,6 +50,12 @@ void hf_buf_free(hf_buf *b);               /* accepts NULL */
  * (-EFBIG when larger than max). */
 long hf_file_read(const char *path, size_t max, char **out);
 
+/* Replace path with data atomically: write "<path>.tmp<pid>" (mode 0640),
+ * rename over path. Returns 0 or negative errno with err naming the file.
+ * (State files only: no fsync, a crash leaves the old or the new file.) */
+int hf_file_write_atomic(const char *path, const void *data, size_t len, char *err,
+                         size_t errlen);
+
 /* Strict number parsing: the whole string must be consumed, no NaN/Inf.
  * Return 0 or -EINVAL / -ERANGE. */
 int hf_parse_double(const char *s, double *out);

@@ -91,6 +91,25 @@ static void test_file_read(void **state)
     assert_int_equal(hf_file_read(path, 3, &data), -ENOENT);
 }
 
+static void test_write_atomic(void **state)
+{
+    char dir[] = "/tmp/hf-test-atomic-XXXXXX", path[64], err[256] = "";
+    char *data;
+
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof(path), "%s/state", dir);
+    assert_int_equal(hf_file_write_atomic(path, "one\n", 4, err, sizeof(err)), 0);
+    assert_int_equal(hf_file_write_atomic(path, "two\n", 4, err, sizeof(err)), 0);
+    assert_int_equal(hf_file_read(path, 100, &data), 4);
+    assert_string_equal(data, "two\n");
+    free(data);
+    unlink(path);
+    rmdir(dir);
+    assert_int_equal(hf_file_write_atomic(path, "x", 1, err, sizeof(err)), -ENOENT);
+    assert_non_null(strstr(err, "No such file or directory"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -99,6 +118,7 @@ int main(void)
         cmocka_unit_test(test_buf),
         cmocka_unit_test(test_numbers),
         cmocka_unit_test(test_file_read),
+        cmocka_unit_test(test_write_atomic),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
