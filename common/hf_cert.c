@@ -160,17 +160,6 @@ static const char *hf_cert_env_or(const char *env, const char *dflt)
     return v && *v ? v : dflt;
 }
 
-/* 64-bit FNV-1a: the verification key is an identity, not a secret, and a
- * warm check must not initialise OpenSSL (config, providers) to compute it. */
-static uint64_t hf_cert_fnv(const char *s, size_t n, uint64_t h)
-{
-    for (size_t i = 0; i < n; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 0x100000001b3ULL;
-    }
-    return h;
-}
-
 /* What a verification depends on besides the file: the trust store's identity. */
 static int hf_cert_vkey(const hf_cert_config *cfg, char key[65])
 {
@@ -191,9 +180,11 @@ static int hf_cert_vkey(const hf_cert_config *cfg, char key[65])
         hf_buf_free(&b);
         return -ENOMEM;
     }
-    /* four differently seeded passes: 256 bits, 64 hex digits */
+    /* four differently seeded FNV-1a passes: 256 bits, 64 hex digits. The key
+     * is an identity, not a secret, and a warm check must not initialise
+     * OpenSSL (config, providers) to compute it. */
     for (unsigned i = 0; i < 4; i++)
-        h[i] = hf_cert_fnv(b.s, b.len, 0xcbf29ce484222325ULL ^ (0x9e3779b97f4a7c15ULL * (i + 1)));
+        h[i] = hf_hash64(b.s, b.len, HF_HASH_SEED ^ (0x9e3779b97f4a7c15ULL * (i + 1)));
     hf_buf_free(&b);
     snprintf(key, 65, "%016llx%016llx%016llx%016llx", (unsigned long long)h[0],
              (unsigned long long)h[1], (unsigned long long)h[2], (unsigned long long)h[3]);

@@ -27,14 +27,7 @@
 
 uint64_t hf_logs_fp_hash(const void *data, size_t len)
 {
-    const unsigned char *p = data;
-    uint64_t h = 14695981039346656037ull;
-
-    for (size_t i = 0; i < len; i++) {
-        h ^= p[i];
-        h *= 1099511628211ull;
-    }
-    return h;
+    return hf_hash64(data, len, HF_HASH_SEED);
 }
 
 void hf_logs_state_init(hf_logs_state *st)

@@ -40,13 +40,7 @@ void hf_proc_set_free(hf_proc_set *s)
 
 static uint32_t fnv1a(const char *s, size_t len)
 {
-    uint32_t h = 2166136261u;
-
-    for (size_t i = 0; i < len; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 16777619u;
-    }
-    return h;
+    return (uint32_t)hf_hash64(s, len, HF_HASH_SEED);
 }
 
 int hf_proc_wanted_add(hf_proc_wanted *w, size_t capacity, const char *path, int svc, int *dup_svc)

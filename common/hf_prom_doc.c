@@ -70,11 +70,7 @@ void hf_prom_doc_free(hf_prom_doc *doc)
 
 static uint64_t prom_hash(const char *s, size_t n)
 {
-    uint64_t h = 1469598103934665603ULL;
-
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
-    return h;
+    return hf_hash64(s, n, HF_HASH_SEED);
 }
 
 /* Index slot holding family name s[0..n), or the empty slot where it goes. */

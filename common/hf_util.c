@@ -226,6 +226,17 @@ int hf_file_write_atomic(const char *path, const void *data, size_t len, char *e
     return rc;
 }
 
+uint64_t hf_hash64(const void *data, size_t len, uint64_t h)
+{
+    const unsigned char *p = data;
+
+    for (size_t i = 0; i < len; i++) {
+        h ^= p[i];
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
 int hf_parse_double(const char *s, double *out)
 {
     char *end;

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define HF_ERR_MAX 256          /* size of every result's error string */
 #define HF_PATH_MAX 4096
@@ -55,6 +56,11 @@ long hf_file_read(const char *path, size_t max, char **out);
  * (State files only: no fsync, a crash leaves the old or the new file.) */
 int hf_file_write_atomic(const char *path, const void *data, size_t len, char *err,
                          size_t errlen);
+
+/* 64-bit FNV-1a of len bytes, continuing from h (start with HF_HASH_SEED).
+ * For identities and hash tables, never for secrets. */
+#define HF_HASH_SEED 14695981039346656037ull
+uint64_t hf_hash64(const void *data, size_t len, uint64_t h);
 
 /* Strict number parsing: the whole string must be consumed, no NaN/Inf.
  * Return 0 or -EINVAL / -ERANGE. */

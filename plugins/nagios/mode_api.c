@@ -203,12 +203,11 @@ static int hfm_api_fetch(hfn *p, const hfm_api_opts *o, long timeout_ms, hf_prom
 static int hfm_api_state_path(const hfn *p, const hfm_api_opts *o, char *out, size_t n)
 {
     const char *parts[] = {o->metrics_url, "\n", o->cfg.requests_metric ? o->cfg.requests_metric : ""};
-    uint64_t h = 1469598103934665603ULL;
+    uint64_t h = HF_HASH_SEED;
     char file[64];
 
     for (size_t i = 0; i < HF_ARRAY_SIZE(parts); i++)
-        for (const char *s = parts[i]; *s; s++)
-            h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+        h = hf_hash64(parts[i], strlen(parts[i]), h);
     snprintf(file, sizeof(file), "api-%016" PRIx64 ".state", h);
     return hfn_state_path(p, out, n, file);
 }
