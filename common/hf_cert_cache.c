@@ -137,15 +137,9 @@ static hf_cert_entry *hf_cert_cache_slot(hf_cert_cache *c, const char *path)
     p = strdup(path);
     if (!p)
         return NULL;
-    if (c->n == c->cap && c->cap < HF_CERT_CACHE_MAX) {
-        size_t cap = c->cap ? c->cap * 2 : 8;
-        hf_cert_entry *ne = realloc(c->e, cap * sizeof(*ne));
-        if (!ne) {
-            free(p);
-            return NULL;
-        }
-        c->e = ne;
-        c->cap = cap;
+    if (c->cap < HF_CERT_CACHE_MAX && hf_array_reserve(&c->e, &c->cap, c->n, sizeof(*c->e), 8) < 0) {
+        free(p);
+        return NULL;
     }
     if (c->n < c->cap) {
         e = &c->e[c->n++];
@@ -571,14 +565,8 @@ static int hf_load_line(hf_load_ctx *x, char *line)
     if (strcmp(t[0], "F") == 0) {
         if (!hf_load_complete(x) || x->c->n >= HF_CERT_CACHE_MAX)
             return -1;
-        if (x->c->n == x->c->cap) {
-            size_t cap = x->c->cap ? x->c->cap * 2 : 8;
-            hf_cert_entry *ne = realloc(x->c->e, cap * sizeof(*ne));
-            if (!ne)
-                return -2;
-            x->c->e = ne;
-            x->c->cap = cap;
-        }
+        if (hf_array_reserve(&x->c->e, &x->c->cap, x->c->n, sizeof(*x->c->e), 8) < 0)
+            return -2;
         e = &x->c->e[x->c->n++];
         x->cur = e;
         x->ncert = x->nsan = 0;

@@ -64,14 +64,8 @@ hf_logs_fstate *hf_logs_state_add(hf_logs_state *st, const char *path)
 {
     hf_logs_fstate *f;
 
-    if (st->nfiles == st->capfiles) {
-        size_t cap = st->capfiles ? st->capfiles * 2 : 8;
-        hf_logs_fstate *n = realloc(st->files, cap * sizeof(*n));
-        if (!n)
-            return NULL;
-        st->files = n;
-        st->capfiles = cap;
-    }
+    if (hf_array_reserve(&st->files, &st->capfiles, st->nfiles, sizeof(*st->files), 8) < 0)
+        return NULL;
     f = &st->files[st->nfiles];
     memset(f, 0, sizeof(*f));
     f->path = strdup(path);

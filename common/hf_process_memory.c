@@ -29,14 +29,8 @@ hf_process_memory_entry *hf_process_memory_entry_get(hf_process_memory *mem, con
     for (size_t i = 0; i < mem->n; i++)
         if (strcmp(mem->entries[i].name, name) == 0)
             return &mem->entries[i];
-    if (mem->n == mem->cap) {
-        size_t cap = mem->cap ? mem->cap * 2 : 8;
-        hf_process_memory_entry *n = realloc(mem->entries, cap * sizeof(*n));
-        if (!n)
-            return NULL;
-        mem->entries = n;
-        mem->cap = cap;
-    }
+    if (hf_array_reserve(&mem->entries, &mem->cap, mem->n, sizeof(*mem->entries), 8) < 0)
+        return NULL;
     *added = true;
     memset(&mem->entries[mem->n], 0, sizeof(mem->entries[mem->n]));
     hf_strlcpy(mem->entries[mem->n].name, name, sizeof(mem->entries[mem->n].name));

@@ -17,14 +17,8 @@ int hf_proc_set_add_pid(hf_proc_set *s, pid_t pid)
     for (size_t i = 0; i < s->npids; i++)
         if (s->pids[i] == pid)
             return 0;
-    if (s->npids == s->cappids) {
-        size_t cap = s->cappids ? s->cappids * 2 : 16;
-        pid_t *n = realloc(s->pids, cap * sizeof(*n));
-        if (!n)
-            return -ENOMEM;
-        s->pids = n;
-        s->cappids = cap;
-    }
+    if (hf_array_reserve(&s->pids, &s->cappids, s->npids, sizeof(*s->pids), 16) < 0)
+        return -ENOMEM;
     s->pids[s->npids++] = pid;
     return 0;
 }

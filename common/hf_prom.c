@@ -200,14 +200,8 @@ static int prom_family(prom_ctx *c, const char *name, size_t n, hf_prom_family *
     }
     if (d->nfamilies >= c->lim.max_families)
         return prom_fail(c, -E2BIG, 0, "more than %zu metric families", c->lim.max_families);
-    if (d->nfamilies == d->capfamilies) {
-        size_t cap = d->capfamilies ? d->capfamilies * 2 : 32;
-        hf_prom_family *nf = realloc(d->families, cap * sizeof(*nf));
-        if (!nf)
-            return prom_oom(c);
-        d->families = nf;
-        d->capfamilies = cap;
-    }
+    if (hf_array_reserve(&d->families, &d->capfamilies, d->nfamilies, sizeof(*d->families), 32) < 0)
+        return prom_oom(c);
     c->last = NULL;             /* old pointers may be gone; resolution may change */
     f = &d->families[d->nfamilies];
     memset(f, 0, sizeof(*f));
@@ -491,14 +485,8 @@ static int prom_store(prom_ctx *c, hf_prom_family *f, const char *name, size_t n
     hf_prom_doc *d = c->doc;
     hf_prom_sample *smp;
 
-    if (f->nsamples == f->capsamples) {
-        size_t cap = f->capsamples ? f->capsamples * 2 : 4;
-        hf_prom_sample *ns = realloc(f->samples, cap * sizeof(*ns));
-        if (!ns)
-            return prom_oom(c);
-        f->samples = ns;
-        f->capsamples = cap;
-    }
+    if (hf_array_reserve(&f->samples, &f->capsamples, f->nsamples, sizeof(*f->samples), 4) < 0)
+        return prom_oom(c);
     smp = &f->samples[f->nsamples];
     memset(smp, 0, sizeof(*smp));
     smp->name = (strlen(f->name) == n && memcmp(f->name, name, n) == 0) ? f->name

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -141,6 +142,25 @@ void hf_buf_free(hf_buf *b)
     b->s = NULL;
     b->len = b->cap = 0;
     b->oom = false;
+}
+
+int hf_array_reserve(void *arrayp, size_t *cap, size_t n, size_t size, size_t first)
+{
+    void *old, *grown;
+    size_t want;
+
+    if (n < *cap)
+        return 0;
+    want = *cap ? *cap * 2 : first;
+    if (want < n + 1 || want > SIZE_MAX / size)
+        return -ENOMEM;
+    memcpy(&old, arrayp, sizeof(old));      /* arrayp points at a T *, any T */
+    grown = realloc(old, want * size);
+    if (!grown)
+        return -ENOMEM;
+    memcpy(arrayp, &grown, sizeof(grown));
+    *cap = want;
+    return 0;
 }
 
 long hf_file_read(const char *path, size_t max, char **out)

@@ -46,6 +46,11 @@ const char *hf_buf_str(const hf_buf *b);   /* "" when empty */
 void hf_buf_reset(hf_buf *b);              /* keep memory, length 0 */
 void hf_buf_free(hf_buf *b);               /* accepts NULL */
 
+/* Room for one more element in a growing array: *(T **)arrayp has *cap slots
+ * of size bytes, n of them used. When full it doubles (first: first slots).
+ * Returns 0, or -ENOMEM with the array unchanged. */
+int hf_array_reserve(void *arrayp, size_t *cap, size_t n, size_t size, size_t first);
+
 /* Read a whole small file (at most max bytes) into a NUL-terminated malloc'd
  * buffer owned by the caller. Returns length, or negative errno
  * (-EFBIG when larger than max). */

@@ -51,16 +51,10 @@ void hfn_add(hfn *p, hf_state st, const char *fmt, ...)
     va_start(ap, fmt);
     hf_buf_vprintf(&b, fmt, ap);
     va_end(ap);
-    if (p->nitems == p->capitems) {
-        size_t cap = p->capitems ? p->capitems * 2 : 16;
-        hfn_item *n = realloc(p->items, cap * sizeof(*n));
-        if (!n) {
-            hf_buf_free(&b);
-            p->state = hf_state_worst(p->state, HF_UNKNOWN);
-            return;
-        }
-        p->items = n;
-        p->capitems = cap;
+    if (hf_array_reserve(&p->items, &p->capitems, p->nitems, sizeof(*p->items), 16) < 0) {
+        hf_buf_free(&b);
+        p->state = hf_state_worst(p->state, HF_UNKNOWN);
+        return;
     }
     p->items[p->nitems].state = st;
     p->items[p->nitems].text = b.s ? b.s : strdup("");

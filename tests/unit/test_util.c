@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -110,6 +111,26 @@ static void test_write_atomic(void **state)
     assert_non_null(strstr(err, "No such file or directory"));
 }
 
+static void test_array_reserve(void **state)
+{
+    int *a = NULL;
+    size_t cap = 0, n = 0;
+
+    (void)state;
+    for (int i = 0; i < 100; i++) {
+        assert_int_equal(hf_array_reserve(&a, &cap, n, sizeof(*a), 4), 0);
+        assert_true(cap > n);
+        a[n++] = i;
+    }
+    assert_int_equal(cap, 128);
+    assert_int_equal(a[99], 99);
+    assert_int_equal(hf_array_reserve(&a, &cap, n, sizeof(*a), 4), 0);   /* room: no change */
+    assert_int_equal(cap, 128);
+    assert_int_equal(hf_array_reserve(&a, &cap, cap, SIZE_MAX / 2, 4), -ENOMEM);
+    assert_int_equal(cap, 128);
+    free(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -119,6 +140,7 @@ int main(void)
         cmocka_unit_test(test_numbers),
         cmocka_unit_test(test_file_read),
         cmocka_unit_test(test_write_atomic),
+        cmocka_unit_test(test_array_reserve),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
