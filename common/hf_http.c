@@ -428,7 +428,9 @@ static int hfh_transfer(const hf_http_config *cfg, const regex_t *rx, hf_http_re
         hf_err_set(res->error, sizeof(res->error), "GET %s: %s", cfg->url,
                    body.oom ? "out of memory for the body" : *a.errbuf ? a.errbuf
                                                                        : curl_easy_strerror(c));
-        if (res->tls && c == CURLE_PEER_FAILED_VERIFICATION) {
+        /* an unverifiable peer, or a CA store that cannot be read (a given
+         * file, or no system store at all): say why, still read the chain */
+        if (res->tls && (c == CURLE_PEER_FAILED_VERIFICATION || c == CURLE_SSL_CACERT_BADFILE)) {
             long left = timeout - (long)((hf_mono_now() - t0) * 1000.0);
             hfh_verify_failed(cfg, h, a.errbuf, left, res);
         }

@@ -420,9 +420,12 @@ static void test_https_untrusted(void **state)
                           .timeout_ms = 30000, .ca_file = "/dev/null/none"};
     hf_http_result res;
 
-    /* a CA file that does not exist: libcurl's own error */
+    /* a CA file that does not exist: libcurl's own error names it */
     assert_int_equal(hf_http_probe(&cfg, &res), -EPROTO);
     assert_false(res.done);
+    assert_false(res.verify_ok);
+    assert_non_null(strstr(res.verify_error, "/dev/null/none"));
+    assert_true(res.cert_days_left > 364.0 && res.cert_days_left <= 365.0);
     hf_http_result_free(&res);
 
     cfg.ca_file = NULL;                         /* system store: our test CA is not in it */
