@@ -34,6 +34,17 @@ static bool hf_cert_is_cert_block(const char *name)
            strcmp(name, PEM_STRING_X509_TRUSTED) == 0;
 }
 
+/* Append x to the chain (taking it), or free it when the chain is full. */
+static int hf_cert_push(STACK_OF(X509) *sk, X509 *x, const char *name, char *err, size_t errlen)
+{
+    if (sk_X509_num(sk) >= HF_CERT_MAX_CHAIN || !sk_X509_push(sk, x)) {
+        X509_free(x);
+        hf_err_set(err, errlen, "%s: more than %d certificates", name, HF_CERT_MAX_CHAIN);
+        return -EBADMSG;
+    }
+    return 0;
+}
+
 /* Decode one PEM block's DER as a certificate; pushes onto sk. */
 static int hf_cert_pem_block(STACK_OF(X509) *sk, const char *bname, const unsigned char *der,
                              long dlen, const char *name, size_t idx, char *err, size_t errlen)
@@ -47,12 +58,7 @@ static int hf_cert_pem_block(STACK_OF(X509) *sk, const char *bname, const unsign
                    trusted ? "d2i_X509_AUX" : "d2i_X509", hf_cert_ossl_reason());
         return -EBADMSG;
     }
-    if (sk_X509_num(sk) >= HF_CERT_MAX_CHAIN || !sk_X509_push(sk, x)) {
-        X509_free(x);
-        hf_err_set(err, errlen, "%s: more than %d certificates", name, HF_CERT_MAX_CHAIN);
-        return -EBADMSG;
-    }
-    return 0;
+    return hf_cert_push(sk, x, name, err, errlen);
 }
 
 static int hf_cert_load_pem(const unsigned char *data, size_t len, const char *name,
@@ -129,11 +135,8 @@ static int hf_cert_load_der(const unsigned char *data, size_t len, const char *n
                            hf_cert_ossl_reason());
             return -EBADMSG;
         }
-        if (sk_X509_num(sk) >= HF_CERT_MAX_CHAIN || !sk_X509_push(sk, x)) {
-            X509_free(x);
-            hf_err_set(err, errlen, "%s: more than %d certificates", name, HF_CERT_MAX_CHAIN);
+        if (hf_cert_push(sk, x, name, err, errlen) < 0)
             return -EBADMSG;
-        }
     }
     return 0;
 }
