@@ -1,4 +1,6 @@
-/* hf_logs_int: what hf_logs.c and hf_logs_rotate.c share (not public). */
+/* hf_logs_int: the reading context and the reader (hf_logs_read.c), used by the
+ * planner (hf_logs_rotate.c) and the probe (hf_logs.c); not public. Lowest
+ * floor of the room: it includes nothing of the planner. */
 #ifndef HF_LOGS_INT_H
 #define HF_LOGS_INT_H
 
@@ -40,14 +42,12 @@ typedef struct hfl_ctx {
     size_t nrot;
 } hfl_ctx;
 
+/* hf_logs_read.c */
 int hfl_event(hfl_ctx *c, enum hf_logs_event_kind k, const char *path, const char *detail);
 long hfl_fresult(hfl_ctx *c, const char *path);
 int hfl_read_entry(hfl_ctx *c, size_t idx);
 void hfl_fingerprint_fd(int fd, hf_logs_fstate *e);
-
-/* hf_logs_rotate.c */
-int hfl_plan(hfl_ctx *c);
-void hfl_finish_state(hfl_ctx *c);
-void hfl_lives_free(hfl_ctx *c);
+void hfl_on_line(void *ctx, unsigned classes, const char *text, size_t tlen, uint64_t len);
+int hfl_ring_collect(hfl_ctx *c);
 
 #endif

@@ -13,7 +13,7 @@
  *     we never saw are intermediate generations: read whole;
  *   - a new file is read from 0 (first run: from its end, unless read_existing). */
 #include "hf_logs.h"
-#include "hf_logs_int.h"
+#include "hf_logs_rotate.h"
 
 #include <dirent.h>
 #include <errno.h>
