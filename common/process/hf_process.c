@@ -196,7 +196,7 @@ static void from_pidfile(probe_ctx *c, size_t i)
     const char *pf = c->cfg->services[i].pidfile;
     hf_process_service *sv = &c->res->services[i];
     char *text = NULL, pidstr[24], exe[HF_PATH_MAX];
-    bool deleted;
+    bool deleted, argv0;
     pid_t pid;
     struct stat stb;
     long len;
@@ -218,7 +218,7 @@ static void from_pidfile(probe_ctx *c, size_t i)
     }
     free(text);
     snprintf(pidstr, sizeof(pidstr), "%d", (int)pid);
-    el = hf_proc_exe(c->procfd, pidstr, exe, sizeof(exe), &deleted);
+    el = hf_proc_exe2(c->procfd, pidstr, exe, sizeof(exe), &deleted, &argv0);
     if (el <= 0) {
         hf_err_set(sv->note, sizeof(sv->note), "pidfile %s: stale, pid %d is not running", pf, (int)pid);
         return;
@@ -230,6 +230,7 @@ static void from_pidfile(probe_ctx *c, size_t i)
     if (hf_proc_set_add_pid(&c->sets[i], pid) < 0)
         return;
     c->sets[i].deleted |= deleted;
+    c->sets[i].argv0 |= argv0;
     sv->main_pid = pid;
     sv->source = HF_PROCESS_SRC_PIDFILE;
     hf_strlcpy(sv->source_path, pf, sizeof(sv->source_path));
@@ -302,6 +303,7 @@ static void aggregate(probe_ctx *c, size_t i, double btime, double now)
 
     sv->count = (long)set->n;
     sv->exe_deleted = set->deleted;
+    sv->argv0_only = set->argv0;
     if (set->n == 0) {
         sv->main_pid = 0;
         if (sv->source != HF_PROCESS_SRC_CGROUP)

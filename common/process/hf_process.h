@@ -74,6 +74,9 @@ typedef struct hf_process_service {
     double start_time;              /* oldest process start, epoch seconds; NAN when down */
     double uptime_s;                /* now - start_time; NAN when down */
     bool exe_deleted;               /* a matched exe reads "<path> (deleted)" */
+    bool argv0_only;                /* some process was matched by argv[0] only: its
+                                     * /proc/<pid>/exe was unreadable (an unprivileged
+                                     * caller), so identity is not exact */
     bool restarted;                 /* main pid differs from the memory's */
     pid_t prev_main_pid;            /* the memory's main pid (0: none known) */
     char note[HF_ERR_MAX];          /* e.g. a stale pidfile; "" when none */
@@ -123,7 +126,8 @@ typedef struct hf_process_stat {
 } hf_process_stat;
 int hf_process_stat_parse(const char *line, hf_process_stat *out);
 
-/* Memory state file: "name main_pid start_ticks" lines. load merges into
+/* Memory state file: "name main_pid start_ticks" lines and a final "end <hash>"
+ * line (hf_seal_append); a file without it is truncated or damaged. load merges into
  * mem (a missing file is not an error: returns 0 with mem unchanged);
  * save writes atomically (temp file + rename). Return 0 or negative errno
  * (-EINVAL with err naming file:line for a malformed file). */

@@ -27,6 +27,7 @@ typedef struct hf_proc_set {
     pid_t *pids;                    /* identified pids before their details are read */
     size_t npids, cappids;
     bool deleted;
+    bool argv0;                     /* some process identified by argv[0] only */
 } hf_proc_set;
 
 int hf_proc_set_add_pid(hf_proc_set *s, pid_t pid);
@@ -58,6 +59,9 @@ void hf_proc_wanted_free(hf_proc_wanted *w);
  * is returned as is: no extra read per kernel thread. " (deleted)" is stripped (*deleted set).
  * Returns the path length in buf (NUL-terminated), or negative errno. */
 ssize_t hf_proc_exe(int procfd, const char *pidstr, char *buf, size_t n, bool *deleted);
+/* Same, telling whether buf is argv[0] only (*argv0): exe was unreadable. */
+ssize_t hf_proc_exe2(int procfd, const char *pidstr, char *buf, size_t n, bool *deleted,
+                     bool *argv0);
 
 /* One readdir of procfd: every numeric entry whose exe is in w is added to
  * sets[svc]. deadline: hf_mono_now() limit (0 = none). Returns 0 or

@@ -75,6 +75,11 @@ int hf_process_memory_load(hf_process_memory *mem, const char *path, char *err, 
         hf_err_set(err, errlen, "%s: %s", path, strerror((int)-len));
         return (int)len;
     }
+    if ((len = hf_seal_check(text, (size_t)len, path, err, errlen)) < 0) {
+        free(text);
+        return (int)len;
+    }
+    text[len] = '\0';
     for (line = text; line && *line && rc == 0; line = next) {
         next = strchr(line, '\n');
         if (next)
@@ -101,6 +106,7 @@ int hf_process_memory_save(const hf_process_memory *mem, const char *path, char 
     for (size_t i = 0; i < mem->n; i++)
         hf_buf_printf(&b, "%s %d %llu\n", mem->entries[i].name, (int)mem->entries[i].main_pid,
                       mem->entries[i].start_ticks);
+    hf_seal_append(&b);
     if (b.oom) {
         hf_buf_free(&b);
         hf_err_set(err, errlen, "%s: out of memory", path);

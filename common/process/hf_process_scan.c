@@ -116,7 +116,7 @@ int hf_proc_scan(int procfd, const hf_proc_wanted *w, hf_proc_set *sets, size_t 
         return rc;
     }
     while ((de = readdir(d))) {
-        bool deleted;
+        bool deleted, argv0;
         ssize_t len;
         int svc;
 
@@ -127,7 +127,7 @@ int hf_proc_scan(int procfd, const hf_proc_wanted *w, hf_proc_set *sets, size_t 
             rc = -ETIMEDOUT;
             break;
         }
-        len = hf_proc_exe(procfd, de->d_name, buf, sizeof(buf), &deleted);
+        len = hf_proc_exe2(procfd, de->d_name, buf, sizeof(buf), &deleted, &argv0);
         if (len <= 0)
             continue;           /* vanished, kernel thread, unreadable: not ours */
         svc = hf_proc_wanted_find(w, buf, (size_t)len);
@@ -139,6 +139,7 @@ int hf_proc_scan(int procfd, const hf_proc_wanted *w, hf_proc_set *sets, size_t 
             break;
         }
         sets[svc].deleted |= deleted;
+        sets[svc].argv0 |= argv0;
     }
     closedir(d);
     *scanned = n;

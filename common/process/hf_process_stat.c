@@ -172,11 +172,20 @@ static ssize_t cmdline_argv0(int procfd, const char *pidstr, char *buf, size_t n
 
 ssize_t hf_proc_exe(int procfd, const char *pidstr, char *buf, size_t n, bool *deleted)
 {
+    bool argv0;
+
+    return hf_proc_exe2(procfd, pidstr, buf, n, deleted, &argv0);
+}
+
+ssize_t hf_proc_exe2(int procfd, const char *pidstr, char *buf, size_t n, bool *deleted,
+                     bool *argv0)
+{
     char rel[48];
     ssize_t len;
     const size_t sl = sizeof(HF_DELETED_SUFFIX) - 1;
 
     *deleted = false;
+    *argv0 = false;
     snprintf(rel, sizeof(rel), "%s/exe", pidstr);
     len = readlinkat(procfd, rel, buf, n - 1);
     if (len < 0) {
@@ -184,6 +193,7 @@ ssize_t hf_proc_exe(int procfd, const char *pidstr, char *buf, size_t n, bool *d
         if (e != EACCES && e != EPERM)
             return -e;          /* ENOENT: kernel thread, zombie or gone */
         /* not ours to read (unprivileged caller): argv[0] must equal the path exactly */
+        *argv0 = true;
         return cmdline_argv0(procfd, pidstr, buf, n);
     }
     buf[len] = '\0';

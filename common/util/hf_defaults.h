@@ -7,6 +7,7 @@
 #define HF_DEFAULT_SERVICES "api-gateway", "api-gateway-grpc", "auth-service", \
     "inference-pool", "monitoring"
 #define HF_DEFAULT_SERVICE_COUNT 5
+#define HF_DEFAULT_SERVICE_LIST "api-gateway,api-gateway-grpc,auth-service,inference-pool,monitoring"
 #define HF_DEFAULT_BIN_DIR      "/opt/helixflow/bin"          /* + "/<service>" */
 #define HF_DEFAULT_UNIT_FMT     "helixflow-%s.service"
 #define HF_DEFAULT_CGROUP_MOUNT "/sys/fs/cgroup"
@@ -21,6 +22,7 @@
 
 #define HF_DEFAULT_CERT_DIR     "/opt/helixflow/certs"        /* + "/<name>.crt" */
 #define HF_DEFAULT_CERTS        "api-gateway", "auth-service", "inference-pool", "monitoring"
+#define HF_DEFAULT_CERT_LIST    "api-gateway,auth-service,inference-pool,monitoring"
 #define HF_DEFAULT_CERT_COUNT   4
 #define HF_DEFAULT_CERT_WARN_DAYS 30
 
@@ -42,11 +44,62 @@
 /* Our own state (incremental offsets, aggregates); also moved by root. */
 #define HF_DEFAULT_STATE_DIR    "/var/lib/helixflow-monitoring"
 
-/* Thresholds from the guide's targets. */
+/* Every check: give up (UNKNOWN) after this many seconds. */
+#define HF_DEFAULT_TIMEOUT_S    "10"
+
+/* Thresholds: the defaults of every check's warning and critical settings,
+ * as range text (Monitoring Plugins syntax), from the guide's targets.
+ * One place: the check layer's settings tables take them from here. */
 #define HF_TARGET_HEALTH_MS     200
 #define HF_TARGET_DB_QUERY_MS   100
 #define HF_TARGET_DISK_PCT      80
 #define HF_TARGET_MEM_PCT       90
 #define HF_TARGET_CPU_PCT       80
+
+/* service: processes per service (CRITICAL below one) */
+#define HF_THR_SERVICE_CRIT     "1:"
+/* http: response time in seconds (the guide's 200 ms health target) */
+#define HF_THR_HTTP_WARN_S      "0.2"
+#define HF_THR_HTTP_CRIT_S      "1"
+/* certificates: days left (warn under 30 days, critical under 7) */
+#define HF_THR_CERT_WARN_DAYS   "30"
+#define HF_THR_CERT_CRIT_DAYS   "7"
+/* api: error ratio in percent, p95 latency in seconds */
+#define HF_THR_API_ERR_WARN     "1"
+#define HF_THR_API_ERR_CRIT     "5"
+#define HF_THR_API_P95_WARN     "2"
+#define HF_THR_API_P95_CRIT     "5"
+/* db: error rate %, p95 response ms, simple query ms (the guide's 100 ms) */
+#define HF_THR_DB_ERR_WARN      "1"
+#define HF_THR_DB_ERR_CRIT      "5"
+#define HF_THR_DB_P95_WARN      "5000"
+#define HF_THR_DB_P95_CRIT      "10000"
+#define HF_THR_DB_QUERY_WARN    "100"
+#define HF_THR_DB_QUERY_CRIT    "500"
+/* backup: age in hours (daily backups: a day and two hours warns) */
+#define HF_THR_BACKUP_AGE_WARN  "26"
+#define HF_THR_BACKUP_AGE_CRIT  "50"
+/* log lines per class over the window: the first error line warns, the
+ * first critical/fatal/panic line is critical (as check_logfiles does);
+ * security events over 30 days: the guide's target is fewer than 5 a month */
+#define HF_THR_LOG_ERROR_WARN   "0"
+#define HF_THR_LOG_ERROR_CRIT   "50"
+#define HF_THR_LOG_CRITICAL_WARN "0"
+#define HF_THR_LOG_CRITICAL_CRIT "0"
+#define HF_THR_LOG_SECURITY_WARN "4"
+#define HF_THR_LOG_SECURITY_CRIT "20"
+#define HF_LOG_WINDOW_S         "900"       /* counted events: a fixed 15-minute window */
+#define HF_LOG_SECURITY_WINDOW_S "2592000"  /* the security class: 30 days */
+/* resources: disk and inode use %, memory %, load per core, CPU % */
+#define HF_THR_DISK_WARN        "80"
+#define HF_THR_DISK_CRIT        "90"
+#define HF_THR_INODE_WARN       "80"
+#define HF_THR_INODE_CRIT       "90"
+#define HF_THR_MEM_WARN         "90"
+#define HF_THR_MEM_CRIT         "95"
+#define HF_THR_LOAD_WARN        "2"
+#define HF_THR_LOAD_CRIT        "4"
+#define HF_THR_CPU_WARN         "80"
+#define HF_THR_CPU_CRIT         "95"
 
 #endif

@@ -2,11 +2,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -214,16 +216,20 @@ int hf_file_write_atomic(const char *path, const void *data, size_t len, char *e
     const char *p = data;
     int fd, rc = 0;
 
-    if (snprintf(tmp, sizeof(tmp), "%s.tmp%ld", path, (long)getpid()) >= (int)sizeof(tmp)) {
+    if (snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path) >= (int)sizeof(tmp)) {
         hf_err_set(err, errlen, "%s: path too long", path);
         return -ENAMETOOLONG;
     }
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+    /* mkostemp: O_CREAT|O_EXCL with a name unique per call (threads
+     * included): never follows or reuses a planted file. */
+    fd = mkostemp(tmp, O_CLOEXEC);
     if (fd < 0) {
         rc = -errno;
-        hf_err_set(err, errlen, "%s: %s", tmp, strerror(-rc));
+        hf_err_set(err, errlen, "%s: cannot create a temporary file: %s", path, strerror(-rc));
         return rc;
     }
+    if (fchmod(fd, 0640) < 0)
+        rc = -errno;
     while (len > 0 && rc == 0) {
         ssize_t n = write(fd, p, len);
         if (n < 0 && errno == EINTR)
@@ -244,6 +250,73 @@ int hf_file_write_atomic(const char *path, const void *data, size_t len, char *e
         hf_err_set(err, errlen, "%s: %s", path, strerror(-rc));
     }
     return rc;
+}
+
+int hf_dir_check_private(const char *dir, char *err, size_t errlen)
+{
+    struct stat st;
+
+    if (lstat(dir, &st) < 0) {
+        int rc = -errno;
+        hf_err_set(err, errlen, "state directory %s: %s", dir, strerror(-rc));
+        return rc;
+    }
+    if (S_ISLNK(st.st_mode) && stat(dir, &st) < 0) {
+        int rc = -errno;
+        hf_err_set(err, errlen, "state directory %s: %s", dir, strerror(-rc));
+        return rc;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        hf_err_set(err, errlen, "state directory %s: not a directory", dir);
+        return -ENOTDIR;
+    }
+    if (st.st_uid != geteuid() && st.st_uid != 0) {
+        hf_err_set(err, errlen, "state directory %s: owned by uid %ld, not by us (uid %ld) or root",
+                   dir, (long)st.st_uid, (long)geteuid());
+        return -EPERM;
+    }
+    if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+        hf_err_set(err, errlen, "state directory %s: writable by its %s (mode %04o): refused; "
+                   "chmod go-w it or choose another", dir,
+                   st.st_mode & S_IWOTH ? "other users" : "group", (unsigned)(st.st_mode & 07777));
+        return -EPERM;
+    }
+    return 0;
+}
+
+int hf_file_lock(const char *path, double deadline, char *err, size_t errlen)
+{
+    int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+    struct stat st;
+
+    if (fd < 0) {
+        int rc = -errno;
+        hf_err_set(err, errlen, "%s: %s", path, rc == -ELOOP ? "is a symbolic link: refused"
+                                                            : strerror(-rc));
+        return rc;
+    }
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        hf_err_set(err, errlen, "%s: not a regular file: refused", path);
+        return -EINVAL;
+    }
+    for (;;) {
+        if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+            return fd;
+        if (errno != EWOULDBLOCK && errno != EINTR) {
+            int rc = -errno;
+            close(fd);
+            hf_err_set(err, errlen, "%s: %s", path, strerror(-rc));
+            return rc;
+        }
+        if (hf_mono_now() >= deadline) {
+            close(fd);
+            hf_err_set(err, errlen, "%s: still locked by another run", path);
+            return -EWOULDBLOCK;
+        }
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
 }
 
 uint64_t hf_hash64(const void *data, size_t len, uint64_t h)
@@ -289,4 +362,31 @@ int hf_parse_long(const char *s, long *out)
         return -ERANGE;
     *out = v;
     return 0;
+}
+
+#define HF_SEAL_FMT "end %016" PRIx64 "\n"
+#define HF_SEAL_LEN 21              /* "end " + 16 hex + "\n" */
+
+void hf_seal_append(hf_buf *b)
+{
+    hf_buf_printf(b, HF_SEAL_FMT, hf_hash64(b->s ? b->s : "", b->len, HF_HASH_SEED));
+}
+
+long hf_seal_check(const char *text, size_t len, const char *path, char *err, size_t errlen)
+{
+    char want[HF_SEAL_LEN + 1];
+    size_t body;
+
+    if (len < HF_SEAL_LEN || (len > HF_SEAL_LEN && text[len - HF_SEAL_LEN - 1] != '\n')) {
+        hf_err_set(err, errlen, "%s: truncated or not a state file (no end marker)", path);
+        return -EPROTO;
+    }
+    body = len - HF_SEAL_LEN;
+    snprintf(want, sizeof(want), HF_SEAL_FMT, hf_hash64(text, body, HF_HASH_SEED));
+    if (memcmp(text + body, want, HF_SEAL_LEN) != 0) {
+        hf_err_set(err, errlen, "%s: damaged (%s)", path,
+                   memcmp(text + body, "end ", 4) == 0 ? "checksum mismatch" : "no end marker");
+        return -EPROTO;
+    }
+    return (long)body;
 }

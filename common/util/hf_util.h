@@ -56,11 +56,32 @@ int hf_array_reserve(void *arrayp, size_t *cap, size_t n, size_t size, size_t fi
  * (-EFBIG when larger than max). */
 long hf_file_read(const char *path, size_t max, char **out);
 
-/* Replace path with data atomically: write "<path>.tmp<pid>" (mode 0640),
- * rename over path. Returns 0 or negative errno with err naming the file.
- * (State files only: no fsync, a crash leaves the old or the new file.) */
+/* Replace path with data atomically: write an exclusively created
+ * "<path>.tmp.XXXXXX" (mkostemp: unique per call, never following a planted
+ * link; mode 0640), rename over path. Returns 0 or negative errno with err
+ * naming the file. (State files only: no fsync, a crash leaves the old or
+ * the new file.) */
 int hf_file_write_atomic(const char *path, const void *data, size_t len, char *err,
                          size_t errlen);
+
+/* Refuse a state directory other users could plant files in, as ssh refuses
+ * loose key permissions: it must be a directory (a symlink to one is
+ * followed), owned by us or root, not writable by group or others.
+ * Returns 0, or negative errno with err naming the directory and why. */
+int hf_dir_check_private(const char *dir, char *err, size_t errlen);
+
+/* Open (creating, mode 0600, O_NOFOLLOW: a symlink is refused) and flock
+ * path exclusively, waiting until deadline (hf_mono_now() seconds).
+ * Returns the descriptor (close it to unlock), or negative errno with err:
+ * -EWOULDBLOCK when still locked at the deadline. */
+int hf_file_lock(const char *path, double deadline, char *err, size_t errlen);
+
+/* State-file integrity: hf_seal_append ends b with "end <16 hex>\n", the
+ * FNV-1a of everything before it; hf_seal_check returns the length of the
+ * body before that line, or -EPROTO with err naming path and what is wrong
+ * (truncated, no end marker, checksum mismatch). */
+void hf_seal_append(hf_buf *b);
+long hf_seal_check(const char *text, size_t len, const char *path, char *err, size_t errlen);
 
 /* 64-bit FNV-1a of len bytes, continuing from h (start with HF_HASH_SEED).
  * For identities and hash tables, never for secrets. */

@@ -75,7 +75,7 @@ expect_exact "CRITICAL: one service, whole line" 2 \
     "HELIXFLOW SERVICE CRITICAL: api-gateway down (0 processes) | $PERF_DOWN_GW" -- svc --service api-gateway
 
 # --- started again: the main pid changed since the last run (kept across the outage)
-old=$(sed -n 's/^api-gateway \([0-9]*\) .*/\1/p' "$STATE/service.state")
+old=$(cat "$STATE"/service-*.state | sed -n 's/^api-gateway \([0-9]*\) .*/\1/p' | head -1)   # one file per configuration
 "$HF_TESTBED" start "$TB_DIR" api-gateway >/dev/null
 new=$(pid_of api-gateway)
 expect_text "WARNING: restarted after the outage" 1 \
@@ -168,7 +168,7 @@ expect_exact "UNKNOWN: unexpected argument" 3 \
     "HELIXFLOW SERVICE UNKNOWN: unexpected argument 'extra'" -- svc extra
 
 # --- -t: bad values, and the timeout ending in UNKNOWN (a fake proc whose stat blocks)
-expect_exact "UNKNOWN: -t 0" 3 "HELIXFLOW SERVICE UNKNOWN: -t: '0' is not a number >= 1" -- svc -t 0
+expect_exact "UNKNOWN: -t 0" 3 "HELIXFLOW SERVICE UNKNOWN: -t: '0' is not a number from 1 to 3600" -- svc -t 0
 expect_text "OK: -t 5" 0 "HELIXFLOW SERVICE OK: 5 of 5 services running" "$PERF_ALL" -- svc -t 5
 FAKE=$TB_DIR/fakeproc
 mkdir -p "$FAKE/4242"
