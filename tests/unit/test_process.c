@@ -299,6 +299,17 @@ static void test_restart_memory(void **state)
     hf_process_memory_free(NULL);
 }
 
+/* path := text and its end marker (hf_seal_append). */
+static void write_sealed(const char *path, const char *text)
+{
+    hf_buf b = {0};
+
+    hf_buf_printf(&b, "%s", text);
+    hf_seal_append(&b);
+    assert_int_equal(hf_file_write_atomic(path, b.s, b.len, NULL, 0), 0);
+    hf_buf_free(&b);
+}
+
 static void test_memory_file(void **state)
 {
     char dir[] = "/tmp/hf-test-process-XXXXXX", path[HF_PATH_MAX], err[HF_ERR_MAX];
@@ -324,19 +335,31 @@ static void test_memory_file(void **state)
     }
     hf_process_memory_free(&back);
 
+    /* no end marker (truncated, or not ours): refused before any line is used */
     f = fopen(path, "w");
     assert_non_null(f);
-    fputs("# helixflow-monitoring process memory v1\napi-gateway 12 34\nauth-service abc 1\n", f);
+    fputs("# helixflow-monitoring process memory v1\napi-gateway 12 34\n", f);
     fclose(f);
+    assert_int_equal(hf_process_memory_load(&back, path, err, sizeof(err)), -EPROTO);
+    assert_non_null(strstr(err, "service.state: truncated or not a state file (no end marker)"));
+    hf_process_memory_free(&back);
+    /* a sealed file with a bad line names the line */
+    write_sealed(path, "# helixflow-monitoring process memory v1\napi-gateway 12 34\nauth-service abc 1\n");
     assert_int_equal(hf_process_memory_load(&back, path, err, sizeof(err)), -EINVAL);
     assert_non_null(strstr(err, "service.state:3: not a \"service pid ticks\" line"));
     hf_process_memory_free(&back);
-    f = fopen(path, "w");
-    assert_non_null(f);
-    fputs("api-gateway 12 34 extra\n", f);
-    fclose(f);
+    write_sealed(path, "api-gateway 12 34 extra\n");
     assert_int_equal(hf_process_memory_load(&back, path, err, sizeof(err)), -EINVAL);
     assert_non_null(strstr(err, "service.state:1:"));
+    hf_process_memory_free(&back);
+    /* one byte changed: checksum mismatch */
+    write_sealed(path, "api-gateway 12 34\n");
+    f = fopen(path, "r+");
+    assert_non_null(f);
+    fputc('b', f);
+    fclose(f);
+    assert_int_equal(hf_process_memory_load(&back, path, err, sizeof(err)), -EPROTO);
+    assert_non_null(strstr(err, "checksum mismatch"));
     hf_process_memory_free(&back);
 
     snprintf(path, sizeof(path), "%s/no/such/dir/state", dir);
