@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "hf_check.h"
+#include "hf_check_judge.h"
 #include "hf_defaults.h"
 #include "hf_process.h"
 
@@ -213,6 +214,20 @@ static void svc_weak(hf_report *out, const hf_process_result *res)
     hf_buf_free(&b);
 }
 
+void hf_check_service_judge(const hf_settings *s, const hf_process_result *res, hf_report *out)
+{
+    const hf_range *warn = hf_settings_range(s, SVC_WARNING), *crit = hf_settings_range(s, SVC_CRITICAL);
+    size_t up = 0;
+
+    for (size_t i = 0; i < res->nservices; i++) {
+        svc_finding(out, &res->services[i], warn, crit);
+        svc_metrics(out, &res->services[i], warn, crit);
+        up += res->services[i].count > 0;
+    }
+    hf_report_summary(out, "%zu of %zu services running", up, res->nservices);
+    svc_weak(out, res);
+}
+
 static void svc_eval(const hf_settings *s, void *st, const hf_check_ctx *ctx, hf_report *out)
 {
     hf_process_service_cfg svc[HF_PROCESS_MAX_SERVICES];
@@ -222,22 +237,13 @@ static void svc_eval(const hf_settings *s, void *st, const hf_check_ctx *ctx, hf
         .no_cgroup = hf_settings_flag(s, SVC_NO_CGROUP), .timeout_ms = hf_check_ms_left(ctx),
         .services = svc,
     };
-    const hf_range *warn = hf_settings_range(s, SVC_WARNING), *crit = hf_settings_range(s, SVC_CRITICAL);
     hf_process_result res;
-    size_t up = 0;
 
     svc_fill(s, svc, &cfg.nservices);
-    if (hf_process_probe(&cfg, st, &res) < 0) {
+    if (hf_process_probe(&cfg, st, &res) < 0)
         hf_report_add(out, HF_UNKNOWN, "", "service.probe", "cannot probe processes: %s", res.error);
-    } else {
-        for (size_t i = 0; i < res.nservices; i++) {
-            svc_finding(out, &res.services[i], warn, crit);
-            svc_metrics(out, &res.services[i], warn, crit);
-            up += res.services[i].count > 0;
-        }
-        hf_report_summary(out, "%zu of %zu services running", up, res.nservices);
-        svc_weak(out, &res);
-    }
+    else
+        hf_check_service_judge(s, &res, out);
     hf_process_result_free(&res);
 }
 
