@@ -10,89 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-
-#define PROM_NUM_MAX 128        /* longest number token we convert */
-
-/* ---- numbers --------------------------------------------------------------- */
-
-/* A float as Go's strconv.ParseFloat reads it, without hex and underscores.
- * Returns 0, -EINVAL (syntax) or -ERANGE (overflow). */
-static int prom_float(const char *s, size_t n, double *out)
-{
-    char buf[PROM_NUM_MAX + 1], *end;
-    size_t i = 0, digits = 0;
-    bool neg = false;
-
-    if (n == 0 || n > PROM_NUM_MAX)
-        return -EINVAL;
-    if (s[0] == '+' || s[0] == '-') {
-        neg = s[0] == '-';
-        i = 1;
-    }
-    if ((n - i == 3 && strncasecmp(s + i, "inf", 3) == 0) ||
-        (n - i == 8 && strncasecmp(s + i, "infinity", 8) == 0)) {
-        *out = neg ? -INFINITY : INFINITY;
-        return 0;
-    }
-    if (n == 3 && strncasecmp(s, "nan", 3) == 0) {
-        *out = NAN;
-        return 0;
-    }
-    for (; i < n && s[i] >= '0' && s[i] <= '9'; i++)
-        digits++;
-    if (i < n && s[i] == '.')
-        for (i++; i < n && s[i] >= '0' && s[i] <= '9'; i++)
-            digits++;
-    if (!digits)
-        return -EINVAL;
-    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
-        size_t ed = 0;
-        i++;
-        if (i < n && (s[i] == '+' || s[i] == '-'))
-            i++;
-        for (; i < n && s[i] >= '0' && s[i] <= '9'; i++)
-            ed++;
-        if (!ed)
-            return -EINVAL;
-    }
-    if (i != n)
-        return -EINVAL;
-    memcpy(buf, s, n);
-    buf[n] = '\0';
-    errno = 0;
-    *out = strtod(buf, &end);
-    if (end != buf + n)
-        return -EINVAL;
-    if (errno == ERANGE && isinf(*out))
-        return -ERANGE;
-    return 0;
-}
-
-static int prom_int64(const char *s, size_t n, int64_t *out)
-{
-    size_t i = 0;
-    bool neg = false;
-    uint64_t v = 0, lim;
-
-    if (n && (s[0] == '-' || s[0] == '+')) {
-        neg = s[0] == '-';
-        i = 1;
-    }
-    if (i == n)
-        return -EINVAL;
-    lim = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
-    for (; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return -EINVAL;
-        unsigned d = (unsigned)(s[i] - '0');
-        if (v > (lim - d) / 10)
-            return -ERANGE;
-        v = v * 10 + d;
-    }
-    *out = neg ? (int64_t)(0 - v) : (int64_t)v;
-    return 0;
-}
 
 /* ---- the line parser --------------------------------------------------------- */
 
@@ -452,7 +369,7 @@ static int prom_check_special(prom_ctx *c, const hf_prom_family *f, const char *
     if (f->type == HF_PROM_SUMMARY && n == strlen(f->name)) {
         if (!(v = prom_lab_value(c, "quantile")))
             return prom_fail(c, -EINVAL, name_col, "summary sample '%s' without a 'quantile' label", f->name);
-        if (prom_float(v, strlen(v), &le) < 0 || isnan(le))
+        if (hf_prom_float(v, strlen(v), &le) < 0 || isnan(le))
             return prom_fail(c, -EINVAL, name_col, "bad quantile value \"%.40s\"", v);
         return 0;
     }
@@ -460,7 +377,7 @@ static int prom_check_special(prom_ctx *c, const hf_prom_family *f, const char *
         return 0;
     if (!(v = prom_lab_value(c, "le")))
         return prom_fail(c, -EINVAL, name_col, "histogram bucket '%.*s' without an 'le' label", (int)n, s);
-    if (prom_float(v, strlen(v), &le) < 0 || isnan(le))
+    if (hf_prom_float(v, strlen(v), &le) < 0 || isnan(le))
         return prom_fail(c, -EINVAL, name_col, "bad le value \"%.40s\"", v);
     if (!f->nsamples)
         return 0;
@@ -468,7 +385,7 @@ static int prom_check_special(prom_ctx *c, const hf_prom_family *f, const char *
     const char *pv = hf_prom_label_value(prev, "le");
     if (!pv || strcmp(prev->name, f->name) == 0 || !hf_prom_has_suffix(prev->name, strlen(prev->name), "_bucket", &b))
         return 0;
-    if (!prom_same_series(c, prev) || prom_float(pv, strlen(pv), &prev_le) < 0)
+    if (!prom_same_series(c, prev) || hf_prom_float(pv, strlen(pv), &prev_le) < 0)
         return 0;
     if (le == prev_le)
         return prom_fail(c, -EINVAL, name_col, "duplicate bucket le=\"%.40s\" (line %zu has it too)", v,
@@ -559,13 +476,13 @@ static int prom_sample(prom_ctx *c)
                          c->s + start);
     vstart = c->pos;
     vn = prom_token(c);
-    if ((r = prom_float(c->s + vstart, vn, &value)) < 0)
+    if ((r = hf_prom_float(c->s + vstart, vn, &value)) < 0)
         return prom_fail(c, -EINVAL, vstart + 1, "%s '%.*s'", r == -ERANGE ? "number out of range" :
                          "bad number", (int)(vn > 40 ? 40 : vn), c->s + vstart);
     prom_skip_blanks(c);
     if (c->pos < c->len) {
         size_t tstart = c->pos, tn = prom_token(c);
-        if ((r = prom_int64(c->s + tstart, tn, &ts)) < 0)
+        if ((r = hf_prom_int64(c->s + tstart, tn, &ts)) < 0)
             return prom_fail(c, -EINVAL, tstart + 1, "bad timestamp '%.*s' (expected integer milliseconds)",
                              (int)(tn > 40 ? 40 : tn), c->s + tstart);
         has_ts = true;
