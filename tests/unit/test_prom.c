@@ -1,5 +1,6 @@
 /* Unit tests: hf_prom (the Prometheus text parser), hf_prom_stats (API
- * statistics, quantiles, counter resets) and the state file. */
+ * statistics, quantiles, counter resets) and the state file (its tests in
+ * test_prom_state.h; shared helpers in test_prom_helpers.h). */
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -14,68 +15,8 @@
 #include "hf_prom.h"
 #include "hf_prom_stats.h"
 
-#define T0 1718000000.0
-
-/* cmocka 1.1 has no assert_double_equal: |a - b| <= eps, NaN never equal. */
-#define assert_double_equal(a, b, eps) assert_near((a), (b), (eps), #a, __FILE__, __LINE__)
-
-static void assert_near(double a, double b, double eps, const char *what, const char *file, int line)
-{
-    if (!(fabs(a - b) <= eps))
-        fail_msg("%s:%d: %s is %.17g, expected %.17g", file, line, what, a, b);
-}
-
-static hf_prom_doc *parse_fixture(const char *name)
-{
-    char path[HF_PATH_MAX], msg[512], *text = NULL;
-    hf_prom_doc *doc = NULL;
-    hf_prom_error err;
-    long n;
-
-    assert_non_null(getenv("HF_FIXTURES"));
-    snprintf(path, sizeof(path), "%s/prom/%s", getenv("HF_FIXTURES"), name);
-    if ((n = hf_file_read(path, 1 << 22, &text)) < 0)
-        fail_msg("cannot read %s: %s", path, strerror((int)-n));
-    if (hf_prom_parse(text, (size_t)n, NULL, &doc, &err) != 0)
-        fail_msg("%s: %s", name, hf_prom_error_str(&err, msg, sizeof(msg)));
-    free(text);
-    return doc;
-}
-
-/* Parse a copy of s in a buffer of exactly strlen(s) bytes (no NUL after it:
- * ASan catches any read past the end). */
-static int parse_exact(const char *s, size_t len, const hf_prom_limits *lim, hf_prom_doc **doc,
-                       hf_prom_error *err)
-{
-    char *copy = malloc(len ? len : 1);
-    int r;
-
-    assert_non_null(copy);
-    memcpy(copy, s, len);
-    r = hf_prom_parse(copy, len, lim, doc, err);
-    free(copy);
-    return r;
-}
-
-static void expect_error(const char *text, int rc, const char *want)
-{
-    hf_prom_doc *doc = (hf_prom_doc *)1;
-    hf_prom_error err;
-    char msg[512];
-
-    assert_int_equal(parse_exact(text, strlen(text), NULL, &doc, &err), rc);
-    assert_null(doc);
-    assert_string_equal(hf_prom_error_str(&err, msg, sizeof(msg)), want);
-}
-
-static const hf_prom_sample *sample_at(const hf_prom_doc *doc, const char *family, size_t i)
-{
-    const hf_prom_family *f = hf_prom_find(doc, family);
-
-    assert_non_null(f);
-    assert_true(i < f->nsamples);
-    return &f->samples[i];
-}
+#include "test_prom_helpers.h"
+#include "test_prom_state.h"
 
 /* ---- parser: good pages ---------------------------------------------------- */
 
@@ -439,17 +380,6 @@ static void test_quantile_math(void **state)
 
 /* ---- statistics ------------------------------------------------------------------ */
 
-static void compute(const char *name, const hf_prom_api_config *cfg, double now, hf_prom_api_state *st,
-                    hf_prom_api_stats *out)
-{
-    hf_prom_doc *doc = parse_fixture(name);
-    int r = hf_prom_api_compute(doc, cfg, now, st, out);
-
-    if (r != 0)
-        fail_msg("%s: %s", name, out->error);
-    hf_prom_doc_free(doc);
-}
-
 static void test_stats_first_then_delta(void **state)
 {
     hf_prom_api_state st = {0};
@@ -503,14 +433,6 @@ static void test_stats_first_then_delta(void **state)
     assert_double_equal(s.p50, 0.1 + 0.4 * 50 / 180, 1e-12);
     assert_double_equal(s.p95, 0.625, 1e-12);
     assert_string_equal(s.note, "histogram bucket layout changed since the previous run");
-}
-
-static hf_prom_doc *parse_str(const char *s)
-{
-    hf_prom_doc *doc;
-
-    assert_int_equal(parse_exact(s, strlen(s), NULL, &doc, NULL), 0);
-    return doc;
 }
 
 static void test_stats_histogram_reset(void **state)
@@ -694,73 +616,6 @@ static void test_stats_errors(void **state)
     assert_false(s.delta);
     assert_true(isnan(s.rate));
     assert_string_equal(s.note, "the clock went back since the previous run");
-}
-
-/* ---- state file ---------------------------------------------------------------- */
-
-static void test_state_roundtrip(void **state)
-{
-    char dir[] = "/tmp/hf-test-prom-XXXXXX", path[256], err[512];
-    hf_prom_api_state st = {0}, back;
-    hf_prom_api_stats s;
-    const hf_prom_api_config cfg = {.requests_metric = "vllm:request_success_total",
-                                    .duration_metric = "vllm:e2e_request_latency_seconds"};
-
-    (void)state;
-    assert_non_null(mkdtemp(dir));
-    snprintf(path, sizeof(path), "%s/api.state", dir);
-    assert_int_equal(hf_prom_api_state_load(&back, path, err, sizeof(err)), -ENOENT);
-    assert_false(back.valid);
-
-    compute("vllm.prom", &cfg, T0 + 0.123456789, &st, &s);
-    assert_int_equal(hf_prom_api_state_save(&st, path, err, sizeof(err)), 0);
-    assert_int_equal(hf_prom_api_state_load(&back, path, err, sizeof(err)), 0);
-    assert_true(back.valid);
-    assert_true(back.time == st.time && back.requests == st.requests && back.errors == st.errors);
-    assert_true(back.has_tokens && back.tokens == st.tokens && back.dur.n == st.dur.n && back.ttft.n == st.ttft.n);
-    assert_memory_equal(back.dur.le, st.dur.le, st.dur.n * sizeof(double));
-    assert_memory_equal(back.dur.count, st.dur.count, st.dur.n * sizeof(double));
-    assert_memory_equal(back.ttft.le, st.ttft.le, st.ttft.n * sizeof(double));
-    assert_memory_equal(back.ttft.count, st.ttft.count, st.ttft.n * sizeof(double));
-    assert_true(isinf(back.dur.le[back.dur.n - 1]));
-
-    /* a run with the loaded state behaves as with the in-memory one */
-    hf_prom_api_stats s2;
-    compute("vllm.prom", &cfg, T0 + 10.123456789, &back, &s2);
-    assert_true(s2.delta && s2.rate == 0 && isnan(s2.p95));
-    assert_double_equal(s2.tokens_per_s, 0, 0);
-
-    /* a state without tokens and histograms */
-    hf_prom_api_state small = {.valid = true, .time = 5, .requests = 1, .errors = 0};
-    assert_int_equal(hf_prom_api_state_save(&small, path, err, sizeof(err)), 0);
-    assert_int_equal(hf_prom_api_state_load(&back, path, err, sizeof(err)), 0);
-    assert_true(back.valid && !back.has_tokens && back.dur.n == 0 && back.time == 5);
-
-    static const struct { const char *text; const char *want; } bad[] = {
-        {"garbage\n", "line 1: not a state line"},
-        {"helixflow-prom-state 1\ntime x\n", "line 2: not a state line"},
-        {"helixflow-prom-state 1\ntime 1\nrequests 2\nbogus 3\n", "line 4: not a state line"},
-        {"helixflow-prom-state 1\ntime 1\nrequests 2\nerrors 0\ndur 1 5\ndur 0.5 3\n", "line 6: not a state line"},
-        {"helixflow-prom-state 1\ntime 1\nrequests 2\nerrors 0\ndur +Inf -1\n", "line 5: not a state line"},
-        {"helixflow-prom-state 1\ntime 1\nrequests 2\n", ": incomplete state (time, requests and errors needed)"},
-        {"", ": incomplete state (time, requests and errors needed)"},
-    };
-    for (size_t i = 0; i < HF_ARRAY_SIZE(bad); i++) {
-        char want[512];
-        FILE *f = fopen(path, "w");
-        assert_non_null(f);
-        assert_true(fputs(bad[i].text, f) >= 0 && fclose(f) == 0);
-        assert_int_equal(hf_prom_api_state_load(&back, path, err, sizeof(err)), -EINVAL);
-        assert_false(back.valid);
-        snprintf(want, sizeof(want), "%s%s%s", path, bad[i].want[0] == ':' ? "" : " ", bad[i].want);
-        assert_string_equal(err, want);
-    }
-    /* an unwritable place */
-    snprintf(path, sizeof(path), "%s/missing/api.state", dir);
-    assert_true(hf_prom_api_state_save(&st, path, err, sizeof(err)) == -ENOENT);
-    snprintf(path, sizeof(path), "%s/api.state", dir);
-    unlink(path);
-    rmdir(dir);
 }
 
 int main(void)
