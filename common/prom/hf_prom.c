@@ -237,37 +237,53 @@ static int prom_grow_labels(prom_ctx *c)
     return 0;
 }
 
-/* A quoted label value: unescaped into c->tmp. Cursor at the opening quote. */
+/* The escape at the cursor (a backslash) in the value of label lname opened
+ * at column open + 1: \\, \" and \n, unescaped into c->tmp. */
+static int prom_label_escape(prom_ctx *c, size_t open, const char *lname, int lnlen)
+{
+    char e = c->pos + 1 < c->len ? c->s[c->pos + 1] : '\0';
+
+    if (e != '\\' && e != '"' && e != 'n') {
+        if (c->pos + 1 >= c->len)
+            return prom_fail(c, -EINVAL, open + 1, "unterminated value of label '%.*s'", lnlen, lname);
+        if (e > 0x20 && e < 0x7f)
+            return prom_fail(c, -EINVAL, c->pos + 1, "bad escape '\\%c' in value of label '%.*s'",
+                             e, lnlen, lname);
+        return prom_fail(c, -EINVAL, c->pos + 1, "bad escape (backslash, byte 0x%02x) in value of "
+                         "label '%.*s'", (unsigned char)e, lnlen, lname);
+    }
+    hf_buf_append(&c->tmp, e == 'n' ? "\n" : &c->s[c->pos + 1], 1);
+    c->pos += 2;
+    return 0;
+}
+
+/* A quoted label value: unescaped into c->tmp; it must be valid UTF-8.
+ * Cursor at the opening quote. */
 static int prom_label_value(prom_ctx *c, const char *lname, int lnlen)
 {
-    size_t open = c->pos;
+    size_t open = c->pos, k;
+    const char *why;
+    int r;
 
     c->pos++;
     while (c->pos < c->len) {
-        char ch = c->s[c->pos];
+        unsigned char ch = (unsigned char)c->s[c->pos];
         if (ch == '"') {
             c->pos++;
             hf_buf_append(&c->tmp, "", 1);      /* NUL separator */
             return c->tmp.oom ? prom_oom(c) : 0;
         }
         if (ch == '\\') {
-            char e = c->pos + 1 < c->len ? c->s[c->pos + 1] : '\0';
-            if (e != '\\' && e != '"' && e != 'n') {
-                if (c->pos + 1 >= c->len)
-                    return prom_fail(c, -EINVAL, open + 1, "unterminated value of label '%.*s'",
-                                     lnlen, lname);
-                if (e > 0x20 && e < 0x7f)
-                    return prom_fail(c, -EINVAL, c->pos + 1, "bad escape '\\%c' in value of label '%.*s'",
-                                     e, lnlen, lname);
-                return prom_fail(c, -EINVAL, c->pos + 1, "bad escape (backslash, byte 0x%02x) in value of "
-                                 "label '%.*s'", (unsigned char)e, lnlen, lname);
-            }
-            hf_buf_append(&c->tmp, e == 'n' ? "\n" : &c->s[c->pos + 1], 1);
-            c->pos += 2;
+            if ((r = prom_label_escape(c, open, lname, lnlen)) < 0)
+                return r;
             continue;
         }
-        hf_buf_append(&c->tmp, &c->s[c->pos], 1);
-        c->pos++;
+        k = 1;
+        if (ch >= 0x80 && !(k = hf_prom_utf8_seq((const unsigned char *)c->s + c->pos, c->len - c->pos, &why)))
+            return prom_fail(c, -EINVAL, c->pos + 1, "value of label '%.*s' is not valid UTF-8: %s "
+                             "(byte 0x%02x)", lnlen, lname, why, ch);
+        hf_buf_append(&c->tmp, &c->s[c->pos], k);
+        c->pos += k;
     }
     return prom_fail(c, -EINVAL, open + 1, "unterminated value of label '%.*s'", lnlen, lname);
 }
@@ -288,6 +304,9 @@ static int prom_labels(prom_ctx *c)
         start = c->pos;
         if (!(n = prom_name(c, false)))
             return prom_fail(c, -EINVAL, c->pos + 1, "expected a label name or '}', found %s", FOUND(c));
+        if (n == 8 && memcmp(c->s + start, "__name__", 8) == 0)
+            return prom_fail(c, -EINVAL, start + 1, "label '__name__' inside the braces (the metric "
+                             "name goes before them)");
         for (size_t i = 0; i < c->nlab; i++)
             if (c->nlen[i] == n && memcmp(c->lab[i].name, c->s + start, n) == 0)
                 return prom_fail(c, -EINVAL, start + 1, "duplicate label '%.*s'", (int)n, c->s + start);
@@ -396,6 +415,23 @@ static int prom_check_special(prom_ctx *c, const hf_prom_family *f, const char *
     return 0;
 }
 
+/* Bucket populations and observation counts are never negative: a
+ * histogram's x_bucket and x_count, a summary's x_count (value token v[0..vn)
+ * at column vcol). */
+static int prom_check_count(prom_ctx *c, const hf_prom_family *f, const char *s, size_t n,
+                            double value, const char *v, size_t vn, size_t vcol)
+{
+    size_t b, fl = strlen(f->name);
+    bool bucket = f->type == HF_PROM_HISTOGRAM && hf_prom_has_suffix(s, n, "_bucket", &b) && b == fl;
+    bool count = (f->type == HF_PROM_HISTOGRAM || f->type == HF_PROM_SUMMARY) &&
+        hf_prom_has_suffix(s, n, "_count", &b) && b == fl;
+
+    if (!(value < 0) || !(bucket || count))
+        return 0;
+    return prom_fail(c, -EINVAL, vcol, "negative %s %.*s for %.*s", bucket ? "bucket population" :
+                     "observation count", (int)(vn > 40 ? 40 : vn), v, (int)(n > 64 ? 64 : n), s);
+}
+
 static int prom_store(prom_ctx *c, hf_prom_family *f, const char *name, size_t n, double value,
                       bool has_ts, int64_t ts)
 {
@@ -497,7 +533,8 @@ static int prom_sample(prom_ctx *c)
         f = c->last;            /* the common case: same sample name as before */
     else if ((r = prom_resolve(c, c->s + start, n, &f)) < 0)
         return r;
-    if ((r = prom_check_special(c, f, c->s + start, n, start + 1)) < 0)
+    if ((r = prom_check_special(c, f, c->s + start, n, start + 1)) < 0 ||
+        (r = prom_check_count(c, f, c->s + start, n, value, c->s + vstart, vn, vstart + 1)) < 0)
         return r;
     if ((r = prom_store(c, f, c->s + start, n, value, has_ts, ts)) < 0)
         return r;
@@ -556,7 +593,9 @@ static int prom_lines(prom_ctx *c, const char *text, size_t len)
         c->len = n && line[n - 1] == '\r' ? n - 1 : n;
         if ((r = prom_line(c)) < 0)
             return r;
-        off += n + (nl ? 1 : 0);
+        if (!nl)                /* the format ends every line, the last one too */
+            return prom_fail(c, -EINVAL, 0, "no line feed at the end of the last line (page cut short?)");
+        off += n + 1;
     }
     c->doc->nlines = c->lineno;
     return 0;

@@ -33,5 +33,8 @@ bool hf_prom_has_suffix(const char *s, size_t n, const char *suf, size_t *base);
 int hf_prom_float(const char *s, size_t n, double *out);
 /* A decimal int64 with an optional sign: 0, -EINVAL or -ERANGE. */
 int hf_prom_int64(const char *s, size_t n, int64_t *out);
+/* Length of the UTF-8 sequence at s[0..n) (s[0] >= 0x80), or 0 with *why:
+ * RFC 3629 only (no overlong forms, no surrogates, nothing above U+10FFFF). */
+size_t hf_prom_utf8_seq(const unsigned char *s, size_t n, const char **why);
 
 #endif

@@ -1,6 +1,6 @@
 /* hf_prom_lex: the tokens of the Prometheus text format that need more than
- * a character class: floats as Go reads them, integer timestamps (see
- * hf_prom_impl.h). */
+ * a character class: floats as Go reads them, integer timestamps, UTF-8
+ * sequences (see hf_prom_impl.h). */
 #include "hf_prom_impl.h"
 
 #include <errno.h>
@@ -91,4 +91,33 @@ int hf_prom_int64(const char *s, size_t n, int64_t *out)
     }
     *out = neg ? (int64_t)(0 - v) : (int64_t)v;
     return 0;
+}
+
+/* Length of the UTF-8 sequence at s[0..n) (s[0] >= 0x80), or 0 with *why:
+ * RFC 3629 only (no overlong forms, no surrogates, nothing above U+10FFFF). */
+size_t hf_prom_utf8_seq(const unsigned char *s, size_t n, const char **why)
+{
+    unsigned char lo = 0x80, hi = 0xbf;     /* the second byte's range */
+    size_t len = s[0] < 0xe0 ? 2 : s[0] < 0xf0 ? 3 : 4;
+
+    if (s[0] < 0xc0 || s[0] > 0xf4) {
+        *why = s[0] < 0xc0 ? "continuation byte without a lead byte" : "byte never used in UTF-8";
+        return 0;
+    }
+    if (s[0] < 0xc2 || s[0] == 0xe0 || s[0] == 0xf0)
+        lo = s[0] < 0xc2 ? 0xff : s[0] == 0xe0 ? 0xa0 : 0x90;
+    if (s[0] == 0xed || s[0] == 0xf4)
+        hi = s[0] == 0xed ? 0x9f : 0x8f;
+    for (size_t i = 1; i < len; i++) {
+        if (i >= n || s[i] < 0x80 || s[i] > 0xbf) {
+            *why = "truncated sequence";
+            return 0;
+        }
+    }
+    if (s[1] < lo || s[1] > hi) {
+        *why = s[1] < lo ? "overlong encoding" : s[0] == 0xed ? "UTF-16 surrogate"
+            : "code point above U+10FFFF";
+        return 0;
+    }
+    return len;
 }

@@ -91,7 +91,8 @@ typedef struct hf_prom_api_stats {
 /* Compute *out from doc at wall-clock time now (epoch seconds). st (may be
  * NULL: cumulative figures only) supplies the previous sample and is updated
  * on success. Returns 0, -ENOENT (no request counter samples in the page),
- * -EINVAL (bad regex, histogram without +Inf bucket) or -E2BIG (more than
+ * -EINVAL (bad regex, histogram without +Inf bucket, a negative bucket in an
+ * untyped page: the parser refuses it in a typed one) or -E2BIG (more than
  * HF_PROM_MAX_BUCKETS bucket bounds), with out->error set. */
 int hf_prom_api_compute(const hf_prom_doc *doc, const hf_prom_api_config *cfg, double now,
                         hf_prom_api_state *st, hf_prom_api_stats *out);

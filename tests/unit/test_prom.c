@@ -154,10 +154,10 @@ static void test_parse_values(void **state)
             fail_msg("%s parsed as %g", cases[i].text, sample_at(doc, "m", 0)->value);
         hf_prom_doc_free(doc);
     }
-    assert_int_equal(parse_exact("m NaN", 5, NULL, &doc, NULL), 0);
+    assert_int_equal(parse_exact("m NaN\n", 6, NULL, &doc, NULL), 0);
     assert_true(isnan(sample_at(doc, "m", 0)->value));
     hf_prom_doc_free(doc);
-    assert_int_equal(parse_exact("m nan 9223372036854775807", 25, NULL, &doc, NULL), 0);
+    assert_int_equal(parse_exact("m nan 9223372036854775807\n", 26, NULL, &doc, NULL), 0);
     assert_true(sample_at(doc, "m", 0)->ts_ms == INT64_MAX);
     hf_prom_doc_free(doc);
 }
@@ -175,10 +175,16 @@ static void test_parse_bounds(void **state)
     assert_int_equal(doc->nsamples, 0);
     hf_prom_doc_free(doc);
     hf_prom_doc_free(NULL);
-    /* the length is honoured: "a 1\nb 2" then nothing */
-    assert_int_equal(parse_exact(page, 7, NULL, &doc, NULL), 0);
-    assert_true(sample_at(doc, "b", 0)->value == 2);
+    /* the length is honoured: "a 1\n" then nothing */
+    assert_int_equal(parse_exact(page, 4, NULL, &doc, NULL), 0);
+    assert_int_equal(doc->nsamples, 1);
+    assert_null(hf_prom_find(doc, "b"));
     hf_prom_doc_free(doc);
+    /* cut after "b 2": the last line has no line feed, never read as b = 2 */
+    assert_int_equal(parse_exact(page, 7, NULL, &doc, &err), -EINVAL);
+    assert_null(doc);
+    assert_string_equal(hf_prom_error_str(&err, msg, sizeof(msg)),
+                        "line 2: no line feed at the end of the last line (page cut short?)");
     /* cut inside a sample: "a 1\nb" */
     assert_int_equal(parse_exact(page, 5, NULL, &doc, &err), -EINVAL);
     assert_string_equal(hf_prom_error_str(&err, msg, sizeof(msg)), "line 2, column 2: missing value for 'b'");
@@ -241,12 +247,81 @@ static void test_malformed(void **state)
          "line 3, column 1: bucket le=\"1\" after le=\"+Inf\": buckets must be in increasing order"},
         {"# TYPE s summary\ns 1\n", -EINVAL, "line 2, column 1: summary sample 's' without a 'quantile' label"},
         {"# TYPE s summary\ns{quantile=\"high\"} 1\n", -EINVAL, "line 2, column 1: bad quantile value \"high\""},
-        {"ok 1\nbad{a=\"\xff\" 1\n", -EINVAL, "line 2, column 11: expected ',' or '}' after label 'a', found '1'"},
+        {"ok 1\nbad{a=\"\xc3\xa9\" 1\n", -EINVAL, "line 2, column 12: expected ',' or '}' after label 'a', found '1'"},
     };
 
     (void)state;
     for (size_t i = 0; i < HF_ARRAY_SIZE(cases); i++)
         expect_error(cases[i].text, cases[i].rc, cases[i].want);
+}
+
+/* What the format forbids even when each token is well formed. */
+static void test_format_rules(void **state)
+{
+    static const struct { const char *text; const char *want; } cases[] = {
+        /* one bucket at -50 moved p50 from 0.55 s to 0.925 s */
+        {"# TYPE api_request_duration_seconds histogram\n"
+         "api_request_duration_seconds_bucket{le=\"0.5\"} 100\n"
+         "api_request_duration_seconds_bucket{le=\"1\"} -50\n",
+         "line 3, column 45: negative bucket population -50 for api_request_duration_seconds_bucket"},
+        {"# TYPE h histogram\nh_bucket{le=\"+Inf\"} -Inf\n", "line 2, column 21: negative bucket population -Inf for h_bucket"},
+        {"# TYPE h histogram\nh_count -1\n", "line 2, column 9: negative observation count -1 for h_count"},
+        {"# TYPE s summary\ns_count{m=\"a\"} -0.5 17\n", "line 2, column 16: negative observation count -0.5 for s_count"},
+        /* the last line without its line feed: a page cut short */
+        {"a 1\nb 2", "line 2: no line feed at the end of the last line (page cut short?)"},
+        {"a 1\r\nb 2\r", "line 2: no line feed at the end of the last line (page cut short?)"},
+        {"a 1\n# a comment", "line 2: no line feed at the end of the last line (page cut short?)"},
+        {"a 1\n  ", "line 2: no line feed at the end of the last line (page cut short?)"},
+        /* the metric name is not a label */
+        {"x{__name__=\"y\"} 1\n", "line 1, column 3: label '__name__' inside the braces (the metric name goes before them)"},
+        {"x{a=\"1\", __name__=\"x\"} 1\n", "line 1, column 10: label '__name__' inside the braces (the metric name goes before them)"},
+        /* label values are UTF-8 */
+        {"x{a=\"\xff\"} 1\n", "line 1, column 6: value of label 'a' is not valid UTF-8: byte never used in UTF-8 (byte 0xff)"},
+        {"x{a=\"ok\x80\"} 1\n", "line 1, column 8: value of label 'a' is not valid UTF-8: continuation byte without a lead byte (byte 0x80)"},
+        {"x{a=\"\xc0\xaf\"} 1\n", "line 1, column 6: value of label 'a' is not valid UTF-8: overlong encoding (byte 0xc0)"},
+        {"x{a=\"\xc1\xbf\"} 1\n", "line 1, column 6: value of label 'a' is not valid UTF-8: overlong encoding (byte 0xc1)"},
+        {"x{a=\"\xe0\x80\xaf\"} 1\n", "line 1, column 6: value of label 'a' is not valid UTF-8: overlong encoding (byte 0xe0)"},
+        {"x{a=\"\xf0\x8f\xbf\xbf\"} 1\n", "line 1, column 6: value of label 'a' is not valid UTF-8: overlong encoding (byte 0xf0)"},
+        {"x{a=\"\xed\xa0\x80\"} 1\n", "line 1, column 6: value of label 'a' is not valid UTF-8: UTF-16 surrogate (byte 0xed)"},
+        {"x{a=\"\xed\xbf\xbf\"} 1\n", "line 1, column 6: value of label 'a' is not valid UTF-8: UTF-16 surrogate (byte 0xed)"},
+        {"x{a=\"\xf4\x90\x80\x80\"} 1\n", "line 1, column 6: value of label 'a' is not valid UTF-8: code point above U+10FFFF (byte 0xf4)"},
+        {"x{a=\"\xf5\x80\x80\x80\"} 1\n", "line 1, column 6: value of label 'a' is not valid UTF-8: byte never used in UTF-8 (byte 0xf5)"},
+        {"x{a=\"\xc3\"} 1\n", "line 1, column 6: value of label 'a' is not valid UTF-8: truncated sequence (byte 0xc3)"},
+        {"x{a=\"\xe2\x82\"} 1\n", "line 1, column 6: value of label 'a' is not valid UTF-8: truncated sequence (byte 0xe2)"},
+        {"x{a=\"\xf0\x9f\x98 \"} 1\n", "line 1, column 6: value of label 'a' is not valid UTF-8: truncated sequence (byte 0xf0)"},
+        {"x{le=\"1\xe2\x82\n", "line 1, column 8: value of label 'le' is not valid UTF-8: truncated sequence (byte 0xe2)"},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < HF_ARRAY_SIZE(cases); i++)
+        expect_error(cases[i].text, -EINVAL, cases[i].want);
+}
+
+/* Their neighbours stay valid. */
+static void test_format_rules_ok(void **state)
+{
+    static const char page[] =
+        "# TYPE h histogram\nh_bucket{le=\"1\"} -0\nh_bucket{le=\"+Inf\"} NaN\nh_sum -5\nh_count 0\n"
+        "# TYPE s summary\ns{quantile=\"0.5\"} -1\ns_sum -2\n"
+        "x_count -1\nx_bucket{le=\"1\"} -3\ng -7\n"
+        "u{__name=\"a\",name__=\"b\",v=\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\xf4\x8f\xbf\xbf\xed\x9f\xbf\xee\x80\x80"
+        "\xe0\xa0\x80\xf0\x90\x80\x80\xc2\x80\"} 1\n";
+    hf_prom_doc *doc;
+
+    (void)state;
+    assert_int_equal(parse_exact(page, strlen(page), NULL, &doc, NULL), 0);
+    assert_int_equal(doc->nsamples, 10);
+    assert_string_equal(hf_prom_label_value(sample_at(doc, "u", 0), "v"),
+                        "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\xf4\x8f\xbf\xbf\xed\x9f\xbf\xee\x80\x80"
+                        "\xe0\xa0\x80\xf0\x90\x80\x80\xc2\x80");
+    assert_true(sample_at(doc, "x_bucket", 0)->value == -3);      /* untyped: any value */
+    hf_prom_doc_free(doc);
+    assert_int_equal(parse_exact("\n", 1, NULL, &doc, NULL), 0);
+    assert_int_equal(doc->nlines, 1);
+    hf_prom_doc_free(doc);
+    assert_int_equal(parse_exact("", 0, NULL, &doc, NULL), 0);
+    assert_int_equal(doc->nsamples + doc->nlines, 0);
+    hf_prom_doc_free(doc);
 }
 
 static void test_malformed_ok_neighbours(void **state)
@@ -607,6 +682,13 @@ static void test_stats_errors(void **state)
     assert_double_equal(s.p50, 1, 1e-12);
     hf_prom_doc_free(doc);
 
+    /* ... but no negative bucket (the parser refuses one in a typed histogram) */
+    doc = parse_str("api_requests_total 4\napi_request_duration_seconds_bucket{le=\"2\"} -50\n"
+                    "api_request_duration_seconds_bucket{le=\"+Inf\"} 4\n");
+    assert_int_equal(hf_prom_api_compute(doc, NULL, T0, NULL, &s), -EINVAL);
+    assert_string_equal(s.error, "line 2: negative bucket population -50 for api_request_duration_seconds_bucket");
+    hf_prom_doc_free(doc);
+
     compute("crlf.prom", NULL, T0, NULL, &s);
     assert_true(s.requests == 100 && s.error_pct == 10 && s.lat_source == HF_PROM_LAT_NONE);
 
@@ -628,6 +710,8 @@ int main(void)
         cmocka_unit_test(test_parse_values),
         cmocka_unit_test(test_parse_bounds),
         cmocka_unit_test(test_malformed),
+        cmocka_unit_test(test_format_rules),
+        cmocka_unit_test(test_format_rules_ok),
         cmocka_unit_test(test_malformed_ok_neighbours),
         cmocka_unit_test(test_nul_byte),
         cmocka_unit_test(test_huge_line),
