@@ -725,6 +725,9 @@ int main(void)
         cmocka_unit_test(test_stats_tgi_tokens),
         cmocka_unit_test(test_stats_errors),
         cmocka_unit_test(test_state_roundtrip),
+        cmocka_unit_test(test_state_truncated),
+        cmocka_unit_test(test_state_garbage),
+        cmocka_unit_test(test_state_directory),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
