@@ -10,89 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-
-#define PROM_NUM_MAX 128        /* longest number token we convert */
-
-/* ---- numbers --------------------------------------------------------------- */
-
-/* A float as Go's strconv.ParseFloat reads it, without hex and underscores.
- * Returns 0, -EINVAL (syntax) or -ERANGE (overflow). */
-static int prom_float(const char *s, size_t n, double *out)
-{
-    char buf[PROM_NUM_MAX + 1], *end;
-    size_t i = 0, digits = 0;
-    bool neg = false;
-
-    if (n == 0 || n > PROM_NUM_MAX)
-        return -EINVAL;
-    if (s[0] == '+' || s[0] == '-') {
-        neg = s[0] == '-';
-        i = 1;
-    }
-    if ((n - i == 3 && strncasecmp(s + i, "inf", 3) == 0) ||
-        (n - i == 8 && strncasecmp(s + i, "infinity", 8) == 0)) {
-        *out = neg ? -INFINITY : INFINITY;
-        return 0;
-    }
-    if (n == 3 && strncasecmp(s, "nan", 3) == 0) {
-        *out = NAN;
-        return 0;
-    }
-    for (; i < n && s[i] >= '0' && s[i] <= '9'; i++)
-        digits++;
-    if (i < n && s[i] == '.')
-        for (i++; i < n && s[i] >= '0' && s[i] <= '9'; i++)
-            digits++;
-    if (!digits)
-        return -EINVAL;
-    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
-        size_t ed = 0;
-        i++;
-        if (i < n && (s[i] == '+' || s[i] == '-'))
-            i++;
-        for (; i < n && s[i] >= '0' && s[i] <= '9'; i++)
-            ed++;
-        if (!ed)
-            return -EINVAL;
-    }
-    if (i != n)
-        return -EINVAL;
-    memcpy(buf, s, n);
-    buf[n] = '\0';
-    errno = 0;
-    *out = strtod(buf, &end);
-    if (end != buf + n)
-        return -EINVAL;
-    if (errno == ERANGE && isinf(*out))
-        return -ERANGE;
-    return 0;
-}
-
-static int prom_int64(const char *s, size_t n, int64_t *out)
-{
-    size_t i = 0;
-    bool neg = false;
-    uint64_t v = 0, lim;
-
-    if (n && (s[0] == '-' || s[0] == '+')) {
-        neg = s[0] == '-';
-        i = 1;
-    }
-    if (i == n)
-        return -EINVAL;
-    lim = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
-    for (; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return -EINVAL;
-        unsigned d = (unsigned)(s[i] - '0');
-        if (v > (lim - d) / 10)
-            return -ERANGE;
-        v = v * 10 + d;
-    }
-    *out = neg ? (int64_t)(0 - v) : (int64_t)v;
-    return 0;
-}
 
 /* ---- the line parser --------------------------------------------------------- */
 
@@ -320,37 +237,53 @@ static int prom_grow_labels(prom_ctx *c)
     return 0;
 }
 
-/* A quoted label value: unescaped into c->tmp. Cursor at the opening quote. */
+/* The escape at the cursor (a backslash) in the value of label lname opened
+ * at column open + 1: \\, \" and \n, unescaped into c->tmp. */
+static int prom_label_escape(prom_ctx *c, size_t open, const char *lname, int lnlen)
+{
+    char e = c->pos + 1 < c->len ? c->s[c->pos + 1] : '\0';
+
+    if (e != '\\' && e != '"' && e != 'n') {
+        if (c->pos + 1 >= c->len)
+            return prom_fail(c, -EINVAL, open + 1, "unterminated value of label '%.*s'", lnlen, lname);
+        if (e > 0x20 && e < 0x7f)
+            return prom_fail(c, -EINVAL, c->pos + 1, "bad escape '\\%c' in value of label '%.*s'",
+                             e, lnlen, lname);
+        return prom_fail(c, -EINVAL, c->pos + 1, "bad escape (backslash, byte 0x%02x) in value of "
+                         "label '%.*s'", (unsigned char)e, lnlen, lname);
+    }
+    hf_buf_append(&c->tmp, e == 'n' ? "\n" : &c->s[c->pos + 1], 1);
+    c->pos += 2;
+    return 0;
+}
+
+/* A quoted label value: unescaped into c->tmp; it must be valid UTF-8.
+ * Cursor at the opening quote. */
 static int prom_label_value(prom_ctx *c, const char *lname, int lnlen)
 {
-    size_t open = c->pos;
+    size_t open = c->pos, k;
+    const char *why;
+    int r;
 
     c->pos++;
     while (c->pos < c->len) {
-        char ch = c->s[c->pos];
+        unsigned char ch = (unsigned char)c->s[c->pos];
         if (ch == '"') {
             c->pos++;
             hf_buf_append(&c->tmp, "", 1);      /* NUL separator */
             return c->tmp.oom ? prom_oom(c) : 0;
         }
         if (ch == '\\') {
-            char e = c->pos + 1 < c->len ? c->s[c->pos + 1] : '\0';
-            if (e != '\\' && e != '"' && e != 'n') {
-                if (c->pos + 1 >= c->len)
-                    return prom_fail(c, -EINVAL, open + 1, "unterminated value of label '%.*s'",
-                                     lnlen, lname);
-                if (e > 0x20 && e < 0x7f)
-                    return prom_fail(c, -EINVAL, c->pos + 1, "bad escape '\\%c' in value of label '%.*s'",
-                                     e, lnlen, lname);
-                return prom_fail(c, -EINVAL, c->pos + 1, "bad escape (backslash, byte 0x%02x) in value of "
-                                 "label '%.*s'", (unsigned char)e, lnlen, lname);
-            }
-            hf_buf_append(&c->tmp, e == 'n' ? "\n" : &c->s[c->pos + 1], 1);
-            c->pos += 2;
+            if ((r = prom_label_escape(c, open, lname, lnlen)) < 0)
+                return r;
             continue;
         }
-        hf_buf_append(&c->tmp, &c->s[c->pos], 1);
-        c->pos++;
+        k = 1;
+        if (ch >= 0x80 && !(k = hf_prom_utf8_seq((const unsigned char *)c->s + c->pos, c->len - c->pos, &why)))
+            return prom_fail(c, -EINVAL, c->pos + 1, "value of label '%.*s' is not valid UTF-8: %s "
+                             "(byte 0x%02x)", lnlen, lname, why, ch);
+        hf_buf_append(&c->tmp, &c->s[c->pos], k);
+        c->pos += k;
     }
     return prom_fail(c, -EINVAL, open + 1, "unterminated value of label '%.*s'", lnlen, lname);
 }
@@ -371,6 +304,9 @@ static int prom_labels(prom_ctx *c)
         start = c->pos;
         if (!(n = prom_name(c, false)))
             return prom_fail(c, -EINVAL, c->pos + 1, "expected a label name or '}', found %s", FOUND(c));
+        if (n == 8 && memcmp(c->s + start, "__name__", 8) == 0)
+            return prom_fail(c, -EINVAL, start + 1, "label '__name__' inside the braces (the metric "
+                             "name goes before them)");
         for (size_t i = 0; i < c->nlab; i++)
             if (c->nlen[i] == n && memcmp(c->lab[i].name, c->s + start, n) == 0)
                 return prom_fail(c, -EINVAL, start + 1, "duplicate label '%.*s'", (int)n, c->s + start);
@@ -452,7 +388,7 @@ static int prom_check_special(prom_ctx *c, const hf_prom_family *f, const char *
     if (f->type == HF_PROM_SUMMARY && n == strlen(f->name)) {
         if (!(v = prom_lab_value(c, "quantile")))
             return prom_fail(c, -EINVAL, name_col, "summary sample '%s' without a 'quantile' label", f->name);
-        if (prom_float(v, strlen(v), &le) < 0 || isnan(le))
+        if (hf_prom_float(v, strlen(v), &le) < 0 || isnan(le))
             return prom_fail(c, -EINVAL, name_col, "bad quantile value \"%.40s\"", v);
         return 0;
     }
@@ -460,7 +396,7 @@ static int prom_check_special(prom_ctx *c, const hf_prom_family *f, const char *
         return 0;
     if (!(v = prom_lab_value(c, "le")))
         return prom_fail(c, -EINVAL, name_col, "histogram bucket '%.*s' without an 'le' label", (int)n, s);
-    if (prom_float(v, strlen(v), &le) < 0 || isnan(le))
+    if (hf_prom_float(v, strlen(v), &le) < 0 || isnan(le))
         return prom_fail(c, -EINVAL, name_col, "bad le value \"%.40s\"", v);
     if (!f->nsamples)
         return 0;
@@ -468,7 +404,7 @@ static int prom_check_special(prom_ctx *c, const hf_prom_family *f, const char *
     const char *pv = hf_prom_label_value(prev, "le");
     if (!pv || strcmp(prev->name, f->name) == 0 || !hf_prom_has_suffix(prev->name, strlen(prev->name), "_bucket", &b))
         return 0;
-    if (!prom_same_series(c, prev) || prom_float(pv, strlen(pv), &prev_le) < 0)
+    if (!prom_same_series(c, prev) || hf_prom_float(pv, strlen(pv), &prev_le) < 0)
         return 0;
     if (le == prev_le)
         return prom_fail(c, -EINVAL, name_col, "duplicate bucket le=\"%.40s\" (line %zu has it too)", v,
@@ -477,6 +413,23 @@ static int prom_check_special(prom_ctx *c, const hf_prom_family *f, const char *
         return prom_fail(c, -EINVAL, name_col, "bucket le=\"%.40s\" after le=\"%.40s\": buckets must be in "
                          "increasing order", v, pv);
     return 0;
+}
+
+/* Bucket populations and observation counts are never negative: a
+ * histogram's x_bucket and x_count, a summary's x_count (value token v[0..vn)
+ * at column vcol). */
+static int prom_check_count(prom_ctx *c, const hf_prom_family *f, const char *s, size_t n,
+                            double value, const char *v, size_t vn, size_t vcol)
+{
+    size_t b, fl = strlen(f->name);
+    bool bucket = f->type == HF_PROM_HISTOGRAM && hf_prom_has_suffix(s, n, "_bucket", &b) && b == fl;
+    bool count = (f->type == HF_PROM_HISTOGRAM || f->type == HF_PROM_SUMMARY) &&
+        hf_prom_has_suffix(s, n, "_count", &b) && b == fl;
+
+    if (!(value < 0) || !(bucket || count))
+        return 0;
+    return prom_fail(c, -EINVAL, vcol, "negative %s %.*s for %.*s", bucket ? "bucket population" :
+                     "observation count", (int)(vn > 40 ? 40 : vn), v, (int)(n > 64 ? 64 : n), s);
 }
 
 static int prom_store(prom_ctx *c, hf_prom_family *f, const char *name, size_t n, double value,
@@ -559,13 +512,13 @@ static int prom_sample(prom_ctx *c)
                          c->s + start);
     vstart = c->pos;
     vn = prom_token(c);
-    if ((r = prom_float(c->s + vstart, vn, &value)) < 0)
+    if ((r = hf_prom_float(c->s + vstart, vn, &value)) < 0)
         return prom_fail(c, -EINVAL, vstart + 1, "%s '%.*s'", r == -ERANGE ? "number out of range" :
                          "bad number", (int)(vn > 40 ? 40 : vn), c->s + vstart);
     prom_skip_blanks(c);
     if (c->pos < c->len) {
         size_t tstart = c->pos, tn = prom_token(c);
-        if ((r = prom_int64(c->s + tstart, tn, &ts)) < 0)
+        if ((r = hf_prom_int64(c->s + tstart, tn, &ts)) < 0)
             return prom_fail(c, -EINVAL, tstart + 1, "bad timestamp '%.*s' (expected integer milliseconds)",
                              (int)(tn > 40 ? 40 : tn), c->s + tstart);
         has_ts = true;
@@ -580,7 +533,8 @@ static int prom_sample(prom_ctx *c)
         f = c->last;            /* the common case: same sample name as before */
     else if ((r = prom_resolve(c, c->s + start, n, &f)) < 0)
         return r;
-    if ((r = prom_check_special(c, f, c->s + start, n, start + 1)) < 0)
+    if ((r = prom_check_special(c, f, c->s + start, n, start + 1)) < 0 ||
+        (r = prom_check_count(c, f, c->s + start, n, value, c->s + vstart, vn, vstart + 1)) < 0)
         return r;
     if ((r = prom_store(c, f, c->s + start, n, value, has_ts, ts)) < 0)
         return r;
@@ -639,7 +593,9 @@ static int prom_lines(prom_ctx *c, const char *text, size_t len)
         c->len = n && line[n - 1] == '\r' ? n - 1 : n;
         if ((r = prom_line(c)) < 0)
             return r;
-        off += n + (nl ? 1 : 0);
+        if (!nl)                /* the format ends every line, the last one too */
+            return prom_fail(c, -EINVAL, 0, "no line feed at the end of the last line (page cut short?)");
+        off += n + 1;
     }
     c->doc->nlines = c->lineno;
     return 0;

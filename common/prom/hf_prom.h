@@ -9,11 +9,16 @@
  *
  * Grammar notes (what is accepted):
  *  - blank lines, lines of blanks, '#' comments other than HELP/TYPE;
- *  - LF or CRLF line ends; blanks (space, tab) between tokens and at line end;
- *  - metric names [a-zA-Z_:][a-zA-Z0-9_:]*, label names [a-zA-Z_][a-zA-Z0-9_]*;
- *  - label values in double quotes with escapes \\ \" \n (others rejected);
- *    a trailing ',' before '}' is accepted (the Go client writes none, older
- *    exporters do);
+ *  - LF or CRLF line ends; every line ends with one, the last line too (a
+ *    page cut short is rejected, never read with a wrong last value); an
+ *    empty text is a valid empty page;
+ *  - blanks (space, tab) between tokens and at line end;
+ *  - metric names [a-zA-Z_:][a-zA-Z0-9_:]*, label names [a-zA-Z_][a-zA-Z0-9_]*
+ *    except __name__ (the metric name goes before the braces);
+ *  - label values in double quotes with escapes \\ \" \n (others rejected),
+ *    valid UTF-8 (RFC 3629: no overlong forms, surrogates or truncated
+ *    sequences); a trailing ',' before '}' is accepted (the Go client writes
+ *    none, older exporters do);
  *  - values: decimal/exponent floats, NaN, +Inf, -Inf, Inf (case-insensitive,
  *    as Go's strconv.ParseFloat); out-of-range numbers are rejected;
  *  - an optional integer timestamp (milliseconds), then only blanks.
@@ -22,7 +27,9 @@
  * summary "x" the samples x (with "quantile"), x_sum and x_count. A sample
  * with no declared family gets an untyped family of its own name.
  * Within one histogram series (same labels apart from le) consecutive
- * buckets must have strictly increasing le. */
+ * buckets must have strictly increasing le. A histogram's x_bucket and
+ * x_count and a summary's x_count must not be negative (Prometheus refuses a
+ * negative bucket population too). */
 #ifndef HF_PROM_H
 #define HF_PROM_H
 

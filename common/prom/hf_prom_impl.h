@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "hf_prom.h"
 
@@ -25,5 +26,15 @@ hf_prom_family *hf_prom_doc_sample_family(const hf_prom_doc *d, const char *s, s
                                           bool *bare_in_hist);
 /* s[0..n) ends with suf (and is longer): *base is the length without it. */
 bool hf_prom_has_suffix(const char *s, size_t n, const char *suf, size_t *base);
+
+/* hf_prom_lex.c. A float as Go's strconv.ParseFloat reads it (no hex, no
+ * underscores; NaN, Inf, +Inf, -Inf, Infinity in any case): 0, -EINVAL
+ * (syntax) or -ERANGE (overflow). */
+int hf_prom_float(const char *s, size_t n, double *out);
+/* A decimal int64 with an optional sign: 0, -EINVAL or -ERANGE. */
+int hf_prom_int64(const char *s, size_t n, int64_t *out);
+/* Length of the UTF-8 sequence at s[0..n) (s[0] >= 0x80), or 0 with *why:
+ * RFC 3629 only (no overlong forms, no surrogates, nothing above U+10FFFF). */
+size_t hf_prom_utf8_seq(const unsigned char *s, size_t n, const char **why);
 
 #endif

@@ -1,7 +1,7 @@
 /* hf_prom_state: the API statistics state kept between runs in a small text
  * file (see hf_prom_stats.h).
  *
- *   helixflow-prom-state 1
+ *   helixflow-prom-state 2
  *   time 1718000000.25
  *   requests 15260
  *   errors 60
@@ -9,65 +9,125 @@
  *   dur 0.005 152             (duration histogram: le count, ascending)
  *   dur +Inf 15260
  *   ttft 0.01 40              (time-to-first-token histogram)
- */
+ *   end 0123456789abcdef      (64-bit FNV-1a, hf_hash64, of every byte before)
+ *
+ * A file without its end line (truncated), with another checksum (damaged or
+ * edited), of format 1 (which had no end line) or that is a directory is
+ * refused with a message naming the file and the problem: the caller starts
+ * afresh. Written through hf_file_write_atomic (a crash leaves the old or the
+ * new file). */
 #include "hf_prom_stats.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#define PROM_STATE_MAGIC "helixflow-prom-state 1"
+#define PROM_STATE_MAGIC "helixflow-prom-state 2"
+#define PROM_STATE_OLD_MAGIC "helixflow-prom-state 1"
 #define PROM_STATE_MAX (64 * 1024)
+#define PROM_STATE_END "end "
+#define PROM_STATE_END_LEN (4 + 16)     /* "end " and 16 hex digits */
 
-static void prom_state_hist(FILE *f, const char *key, const hf_prom_hist *h)
+/* ---- writing ------------------------------------------------------------------ */
+
+static void prom_state_hist(hf_buf *b, const char *key, const hf_prom_hist *h)
 {
     for (size_t i = 0; i < h->n; i++) {
         if (isinf(h->le[i]))
-            fprintf(f, "%s +Inf %.17g\n", key, h->count[i]);
+            hf_buf_printf(b, "%s +Inf %.17g\n", key, h->count[i]);
         else
-            fprintf(f, "%s %.17g %.17g\n", key, h->le[i], h->count[i]);
+            hf_buf_printf(b, "%s %.17g %.17g\n", key, h->le[i], h->count[i]);
     }
 }
 
 int hf_prom_api_state_save(const hf_prom_api_state *st, const char *path, char *err, size_t n)
 {
-    char tmp[HF_PATH_MAX];
-    FILE *f;
-    int fd, r = 0;
+    hf_buf b = {0};
+    int r;
 
-    if ((size_t)snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= sizeof(tmp)) {
-        hf_err_set(err, n, "%s: path too long", path);
-        return -ENAMETOOLONG;
-    }
-    if ((fd = mkstemp(tmp)) < 0 || !(f = fdopen(fd, "w"))) {
-        r = -errno;
-        if (fd >= 0) {
-            close(fd);
-            unlink(tmp);
-        }
-        hf_err_set(err, n, "%s: cannot write: %s", path, strerror(-r));
-        return r;
-    }
-    fprintf(f, "%s\ntime %.17g\nrequests %.17g\nerrors %.17g\n", PROM_STATE_MAGIC, st->time,
-            st->requests, st->errors);
+    hf_buf_printf(&b, "%s\ntime %.17g\nrequests %.17g\nerrors %.17g\n", PROM_STATE_MAGIC, st->time,
+                  st->requests, st->errors);
     if (st->has_tokens)
-        fprintf(f, "tokens %.17g\n", st->tokens);
-    prom_state_hist(f, "dur", &st->dur);
-    prom_state_hist(f, "ttft", &st->ttft);
-    if (fflush(f) != 0 || fsync(fileno(f)) != 0)
-        r = -errno;
-    if (fclose(f) != 0 && !r)
-        r = -errno;
-    if (!r && rename(tmp, path) < 0)
-        r = -errno;
-    if (r) {
-        unlink(tmp);
-        hf_err_set(err, n, "%s: cannot write: %s", path, strerror(-r));
+        hf_buf_printf(&b, "tokens %.17g\n", st->tokens);
+    prom_state_hist(&b, "dur", &st->dur);
+    prom_state_hist(&b, "ttft", &st->ttft);
+    hf_buf_printf(&b, "%s%016" PRIx64 "\n", PROM_STATE_END, hf_hash64(b.s, b.len, HF_HASH_SEED));
+    if (b.oom) {
+        hf_buf_free(&b);
+        hf_err_set(err, n, "%s: cannot write: out of memory", path);
+        return -ENOMEM;
     }
+    r = hf_file_write_atomic(path, b.s, b.len, err, n);
+    hf_buf_free(&b);
     return r;
+}
+
+/* ---- reading ------------------------------------------------------------------ */
+
+/* The whole file into *buf (NUL-terminated). Returns its length or a
+ * negative errno with err set. */
+static long prom_state_read(const char *path, char **buf, char *err, size_t n)
+{
+    long len = hf_file_read(path, PROM_STATE_MAX, buf);
+
+    if (len == -ENOENT)
+        hf_err_set(err, n, "%s: no previous state", path);
+    else if (len == -EISDIR)
+        hf_err_set(err, n, "%s: a directory, not a state file", path);
+    else if (len == -EFBIG)
+        hf_err_set(err, n, "%s: larger than %d bytes, not a state file", path, PROM_STATE_MAX);
+    else if (len < 0)
+        hf_err_set(err, n, "%s: %s", path, strerror((int)-len));
+    else if (strlen(*buf) != (size_t)len)
+        hf_err_set(err, n, "%s: not a state file (NUL byte)", path);
+    else
+        return len;
+    free(*buf);
+    *buf = NULL;
+    return len == -EFBIG || len >= 0 ? -EINVAL : len;
+}
+
+/* The header line and the end line over buf[0..len): *body is the length of
+ * what the checksum covers (the header and the state lines). */
+static int prom_state_verify(const char *buf, size_t len, const char *path, size_t *body, char *err,
+                             size_t n)
+{
+    const size_t ml = strlen(PROM_STATE_MAGIC);
+    uint64_t want, got;
+    size_t ls;
+    bool ended;
+
+    if (len == 0) {
+        hf_err_set(err, n, "%s: empty, not a state file", path);
+        return -EINVAL;
+    }
+    if (strncmp(buf, PROM_STATE_OLD_MAGIC "\n", ml + 1) == 0) {
+        hf_err_set(err, n, "%s: state format 1 (no end marker), not read", path);
+        return -EINVAL;
+    }
+    if (len <= ml || strncmp(buf, PROM_STATE_MAGIC "\n", ml + 1) != 0) {
+        hf_err_set(err, n, "%s line 1: not a state file (no '%s' header)", path, PROM_STATE_MAGIC);
+        return -EINVAL;
+    }
+    for (ls = len - 1; ls > 0 && buf[ls - 1] != '\n'; ls--)
+        ;                       /* ls: start of the last line */
+    ended = buf[len - 1] == '\n' && len - 1 - ls == PROM_STATE_END_LEN &&
+        strncmp(buf + ls, PROM_STATE_END, 4) == 0 && strspn(buf + ls + 4, "0123456789abcdef") == 16;
+    if (!ended) {
+        hf_err_set(err, n, "%s: truncated or damaged (the last line is not 'end <checksum>')", path);
+        return -EINVAL;
+    }
+    want = strtoull(buf + ls + 4, NULL, 16);
+    if ((got = hf_hash64(buf, ls, HF_HASH_SEED)) != want) {
+        hf_err_set(err, n, "%s: checksum mismatch (end marker %016" PRIx64 ", content %016" PRIx64
+                   "): damaged or edited", path, want, got);
+        return -EINVAL;
+    }
+    *body = ls;
+    return 0;
 }
 
 /* "le count" into h (ascending le, +Inf allowed for le only). */
@@ -120,39 +180,43 @@ static int prom_state_line(hf_prom_api_state *st, char *line, unsigned *seen)
     return 0;
 }
 
-int hf_prom_api_state_load(hf_prom_api_state *st, const char *path, char *err, size_t n)
+/* The state lines of a verified file: buf[0..body) is the header line and
+ * whole lines, each ending with '\n'. */
+static int prom_state_parse(hf_prom_api_state *st, char *buf, size_t body, const char *path,
+                            char *err, size_t n)
 {
-    char *buf = NULL, *line, *save = NULL;
-    long len;
-    unsigned seen = 0, lineno = 0;
-    int r = 0;
+    char *line = strchr(buf, '\n') + 1, *nl;
+    unsigned seen = 0, lineno = 1;
 
-    memset(st, 0, sizeof(*st));
-    if ((len = hf_file_read(path, PROM_STATE_MAX, &buf)) < 0) {
-        if (len != -ENOENT)
-            hf_err_set(err, n, "%s: %s", path, strerror((int)-len));
-        else
-            hf_err_set(err, n, "%s: no previous state", path);
-        return (int)len;
-    }
-    if (strlen(buf) != (size_t)len) {
-        free(buf);
-        hf_err_set(err, n, "%s: not a state file (NUL byte)", path);
-        return -EINVAL;
-    }
-    for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+    for (; line < buf + body; line = nl + 1) {
+        nl = strchr(line, '\n');
+        *nl = '\0';
         lineno++;
-        if (lineno == 1 ? strcmp(line, PROM_STATE_MAGIC) != 0 : prom_state_line(st, line, &seen) < 0) {
+        if (prom_state_line(st, line, &seen) < 0) {
             hf_err_set(err, n, "%s line %u: not a state line", path, lineno);
-            r = -EINVAL;
-            break;
+            return -EINVAL;
         }
     }
-    free(buf);
-    if (!r && seen != 7) {
+    if (seen != 7) {
         hf_err_set(err, n, "%s: incomplete state (time, requests and errors needed)", path);
-        r = -EINVAL;
+        return -EINVAL;
     }
+    return 0;
+}
+
+int hf_prom_api_state_load(hf_prom_api_state *st, const char *path, char *err, size_t n)
+{
+    char *buf = NULL;
+    size_t body = 0;
+    long len;
+    int r;
+
+    memset(st, 0, sizeof(*st));
+    if ((len = prom_state_read(path, &buf, err, n)) < 0)
+        return (int)len;
+    if ((r = prom_state_verify(buf, (size_t)len, path, &body, err, n)) == 0)
+        r = prom_state_parse(st, buf, body, path, err, n);
+    free(buf);
     if (r) {
         memset(st, 0, sizeof(*st));
         return r;

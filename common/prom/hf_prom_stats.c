@@ -149,7 +149,7 @@ double hf_prom_histogram_quantile(double q, const double *le, const double *cum,
 }
 
 /* Sum the <base>_bucket samples by le into *h. -ENOENT: none; -EINVAL: no
- * +Inf bucket; -E2BIG: too many bounds. */
+ * +Inf bucket or a negative bucket; -E2BIG: too many bounds. */
 static int prom_hist_collect(const hf_prom_doc *doc, const char *base, hf_prom_hist *h,
                              char *err, size_t n)
 {
@@ -168,6 +168,10 @@ static int prom_hist_collect(const hf_prom_doc *doc, const char *base, hf_prom_h
 
         if (strcmp(s->name, name) != 0 || !lv || prom_le(lv, &le) < 0 || isnan(s->value))
             continue;
+        if (s->value < 0) {     /* the parser refuses it in a typed histogram; untyped here */
+            hf_err_set(err, n, "line %zu: negative bucket population %g for %s", s->line, s->value, name);
+            return -EINVAL;
+        }
         while (k < h->n && h->le[k] < le)
             k++;
         if (k < h->n && h->le[k] == le) {

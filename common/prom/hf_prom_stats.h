@@ -91,7 +91,8 @@ typedef struct hf_prom_api_stats {
 /* Compute *out from doc at wall-clock time now (epoch seconds). st (may be
  * NULL: cumulative figures only) supplies the previous sample and is updated
  * on success. Returns 0, -ENOENT (no request counter samples in the page),
- * -EINVAL (bad regex, histogram without +Inf bucket) or -E2BIG (more than
+ * -EINVAL (bad regex, histogram without +Inf bucket, a negative bucket in an
+ * untyped page: the parser refuses it in a typed one) or -E2BIG (more than
  * HF_PROM_MAX_BUCKETS bucket bounds), with out->error set. */
 int hf_prom_api_compute(const hf_prom_doc *doc, const hf_prom_api_config *cfg, double now,
                         hf_prom_api_state *st, hf_prom_api_stats *out);
@@ -107,11 +108,14 @@ double hf_prom_histogram_quantile(double q, const double *le, const double *cum,
 double hf_prom_sum(const hf_prom_doc *doc, const char *name, const char *label,
                    const regex_t *re, bool *found);
 
-/* Keep the state in a small text file: written to path.tmp then renamed.
- * Return 0 or negative errno with err (size n) naming the file (and line). */
+/* Keep the state in a small text file ending with an "end <checksum>" line,
+ * written through hf_file_write_atomic. Return 0 or negative errno with err
+ * (size n) naming the file. */
 int hf_prom_api_state_save(const hf_prom_api_state *st, const char *path, char *err, size_t n);
-/* Read it back into *st (zeroed first). -ENOENT when the file does not exist;
- * -EINVAL with "FILE line N: ..." when it is not a state file. */
+/* Read it back into *st (zeroed first, left zeroed on failure: start afresh).
+ * -ENOENT when the file does not exist; -EISDIR for a directory; -EINVAL
+ * when it is not a usable state file (truncated, checksum mismatch, garbage,
+ * format 1, too large), with err "FILE: what" or "FILE line N: what". */
 int hf_prom_api_state_load(hf_prom_api_state *st, const char *path, char *err, size_t n);
 
 #endif

@@ -25,9 +25,38 @@ static int hf_range_bound(const char *s, size_t len, double *v, char *err, size_
     return 0;
 }
 
+/* The bounds after an optional '@': "10", "10:", "~:10", ":10", "10:20". */
+static int hf_range_bounds(const char *p, const char *text, hf_range *out, char *err,
+                           size_t errlen)
+{
+    const char *colon = strchr(p, ':');
+
+    if (!colon)                 /* "10": 0..10 */
+        return hf_range_bound(p, strlen(p), &out->end, err, errlen, text, "end");
+    if (strchr(colon + 1, ':')) {
+        hf_err_set(err, errlen, "invalid range '%s': more than one ':'", text);
+        return -EINVAL;
+    }
+    if (colon == p && colon[1] == '\0') {
+        hf_err_set(err, errlen, "invalid range '%s': both bounds are missing", text);
+        return -EINVAL;
+    }
+    if (colon == p)
+        out->start = 0;         /* ":10" is "0:10", as both Monitoring Plugins parsers read it */
+    else if (colon - p == 1 && *p == '~')
+        out->start_neg_inf = true;
+    else if (hf_range_bound(p, (size_t)(colon - p), &out->start, err, errlen, text, "start") < 0)
+        return -EINVAL;
+    if (colon[1] == '\0') {
+        out->end_inf = true;
+        return 0;
+    }
+    return hf_range_bound(colon + 1, strlen(colon + 1), &out->end, err, errlen, text, "end");
+}
+
 int hf_range_parse(const char *text, hf_range *out, char *err, size_t errlen)
 {
-    const char *p = text, *colon;
+    const char *p = text;
 
     memset(out, 0, sizeof(*out));
     if (!text || !*text) {
@@ -42,31 +71,14 @@ int hf_range_parse(const char *text, hf_range *out, char *err, size_t errlen)
         out->inside = true;
         p++;
     }
-    colon = strchr(p, ':');
-    if (!colon) {
-        /* "10": 0..10 */
-        if (hf_range_bound(p, strlen(p), &out->end, err, errlen, text, "end") < 0)
-            return -EINVAL;
-        out->start = 0;
-    } else {
-        if (strchr(colon + 1, ':')) {
-            hf_err_set(err, errlen, "invalid range '%s': more than one ':'", text);
-            return -EINVAL;
-        }
-        if (colon - p == 1 && *p == '~')
-            out->start_neg_inf = true;
-        else if (hf_range_bound(p, (size_t)(colon - p), &out->start, err, errlen, text,
-                                "start") < 0)
-            return -EINVAL;
-        if (colon[1] == '\0')
-            out->end_inf = true;
-        else if (hf_range_bound(colon + 1, strlen(colon + 1), &out->end, err, errlen, text,
-                                "end") < 0)
-            return -EINVAL;
+    if (hf_range_bounds(p, text, out, err, errlen) < 0) {
+        memset(out, 0, sizeof(*out));
+        return -EINVAL;
     }
     if (!out->start_neg_inf && !out->end_inf && out->start > out->end) {
         hf_err_set(err, errlen, "invalid range '%s': start %g is greater than end %g", text,
                    out->start, out->end);
+        memset(out, 0, sizeof(*out));
         return -EINVAL;
     }
     hf_strlcpy(out->text, text, sizeof(out->text));

@@ -3,9 +3,12 @@
  *   10      alert outside 0..10          10:     alert below 10
  *   ~:10    alert above 10               10:20   alert outside 10..20
  *   @10:20  alert inside 10..20 (inclusive)
+ *   :10     same as 0:10 (an empty start reads as 0, as in both Monitoring
+ *           Plugins range parsers, C and Perl); @:10 alerts inside 0..10
  *
- * Parsing is strict: junk, trailing characters, NaN/Inf, empty bounds where a
- * number is required and start > end are rejected with a message. */
+ * Parsing is strict: junk, trailing characters, NaN/Inf, an empty end where
+ * no ':' allows it ("", "@"), ':' alone (both bounds missing), more than one
+ * ':' and start > end are rejected with a message. */
 #ifndef HF_RANGE_H
 #define HF_RANGE_H
 
@@ -20,7 +23,7 @@ typedef enum hf_state {
 } hf_state;
 
 typedef struct hf_range {
-    double start;               /* ignored when start_neg_inf */
+    double start;               /* ignored when start_neg_inf; 0 for "10" and ":10" */
     double end;                 /* ignored when end_inf */
     bool start_neg_inf;         /* "~:" */
     bool end_inf;               /* "10:" */

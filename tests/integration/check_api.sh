@@ -124,8 +124,18 @@ S=$(sd)
 expect_exact "fixed page, first run" 0 \
     "HELIXFLOW API OK: first run: 10000 requests since start, 0.60% errors, p95 0.750 s (cumulative; rate from the next run) | rate=U requests=10000c errors=0.6%;1;5;0;100 p50=0.1s p95=0.75s;2;5 p99=2.5s queue=6" \
     -- "$CHECK" --metrics-url "$U" --state-dir "$S"
-# the previous sample 60 s ago (rewrite its time), then the next page
-sed -i "s/^time .*/time $(python3 -c 'import time; print(time.time() - 60)')/" "$S"/api-*.state
+# the previous sample 60 s ago (rewrite its time and the end line's FNV-1a
+# checksum of everything before it), then the next page
+python3 - "$S"/api-*.state <<'PY'
+import sys, time
+path = sys.argv[1]
+lines = open(path).read().splitlines(True)
+body = "".join("time %r\n" % (time.time() - 60) if l.startswith("time ") else l for l in lines[:-1])
+h = 0xcbf29ce484222325
+for b in body.encode():
+    h = ((h ^ b) * 0x100000001b3) & 0xffffffffffffffff
+open(path, "w").write(body + "end %016x\n" % h)
+PY
 cp "$FIX/helixflow_next.prom" "$WORK/www/metrics"
 expect_check "fixed page, delta: 1200 requests in ~60 s, p95 of the delta" 1 \
     '^HELIXFLOW API WARNING: error ratio 1\.67% \(warning threshold 1\), p95 latency 3\.750 s \(warning threshold 2\) \| rate=(19\.[5-9][0-9]*|20(\.[0-9]+)?) requests=11200c errors=1\.66667%;1;5;0;100 p50=0\.25s p95=3\.75s;2;5 p99=7\.66667s$' \
@@ -165,7 +175,16 @@ cp "$FIX/helixflow.prom" "$WORK/www/metrics"
 expect_exact "corrupt state file: first-run figures, rewritten" 0 \
     "HELIXFLOW API OK: first run: 10000 requests since start, 0.60% errors, p95 0.750 s (cumulative; rate from the next run) | rate=U requests=10000c errors=0.6%;1;5;0;100 p50=0.1s p95=0.75s;2;5 p99=2.5s queue=6" \
     -- "$CHECK" --metrics-url "$U" --state-dir "$S"
-ok "state file rewritten" grep -q '^helixflow-prom-state 1$' "$S"/api-*.state
+ok "state file rewritten" grep -q '^helixflow-prom-state 2$' "$S"/api-*.state
+STATE_FILE=$(echo "$S"/api-*.state)
+ok "state file end-marked" bash -c 'tail -n 1 "$0" | grep -qx "end [0-9a-f]\{16\}"' "$STATE_FILE"
+head -c -30 "$STATE_FILE" >"$WORK/cut" && mv "$WORK/cut" "$STATE_FILE"
+expect_check "truncated state file: first-run figures" 0 \
+    "^HELIXFLOW API OK: first run: 10000 requests since start, 0\.60% errors, " \
+    -- "$CHECK" --metrics-url "$U" --state-dir "$S" -v
+ok "truncated state file: said in the long output" grep -qxF \
+    "[OK] previous state ignored: $STATE_FILE: truncated or damaged (the last line is not 'end <checksum>')" \
+    <<<"$TB_OUT"
 touch "$WORK/ro"
 expect_check "unusable state dir: WARNING" 1 \
     "^HELIXFLOW API WARNING: cannot keep state in ${WORK//./\\.}/ro: Not a directory; no rate without it \\| rate=U requests=10000c " \

@@ -1,5 +1,6 @@
 /* Unit tests: hf_prom (the Prometheus text parser), hf_prom_stats (API
- * statistics, quantiles, counter resets) and the state file. */
+ * statistics, quantiles, counter resets) and the state file (its tests in
+ * test_prom_state.h; shared helpers in test_prom_helpers.h). */
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -14,68 +15,8 @@
 #include "hf_prom.h"
 #include "hf_prom_stats.h"
 
-#define T0 1718000000.0
-
-/* cmocka 1.1 has no assert_double_equal: |a - b| <= eps, NaN never equal. */
-#define assert_double_equal(a, b, eps) assert_near((a), (b), (eps), #a, __FILE__, __LINE__)
-
-static void assert_near(double a, double b, double eps, const char *what, const char *file, int line)
-{
-    if (!(fabs(a - b) <= eps))
-        fail_msg("%s:%d: %s is %.17g, expected %.17g", file, line, what, a, b);
-}
-
-static hf_prom_doc *parse_fixture(const char *name)
-{
-    char path[HF_PATH_MAX], msg[512], *text = NULL;
-    hf_prom_doc *doc = NULL;
-    hf_prom_error err;
-    long n;
-
-    assert_non_null(getenv("HF_FIXTURES"));
-    snprintf(path, sizeof(path), "%s/prom/%s", getenv("HF_FIXTURES"), name);
-    if ((n = hf_file_read(path, 1 << 22, &text)) < 0)
-        fail_msg("cannot read %s: %s", path, strerror((int)-n));
-    if (hf_prom_parse(text, (size_t)n, NULL, &doc, &err) != 0)
-        fail_msg("%s: %s", name, hf_prom_error_str(&err, msg, sizeof(msg)));
-    free(text);
-    return doc;
-}
-
-/* Parse a copy of s in a buffer of exactly strlen(s) bytes (no NUL after it:
- * ASan catches any read past the end). */
-static int parse_exact(const char *s, size_t len, const hf_prom_limits *lim, hf_prom_doc **doc,
-                       hf_prom_error *err)
-{
-    char *copy = malloc(len ? len : 1);
-    int r;
-
-    assert_non_null(copy);
-    memcpy(copy, s, len);
-    r = hf_prom_parse(copy, len, lim, doc, err);
-    free(copy);
-    return r;
-}
-
-static void expect_error(const char *text, int rc, const char *want)
-{
-    hf_prom_doc *doc = (hf_prom_doc *)1;
-    hf_prom_error err;
-    char msg[512];
-
-    assert_int_equal(parse_exact(text, strlen(text), NULL, &doc, &err), rc);
-    assert_null(doc);
-    assert_string_equal(hf_prom_error_str(&err, msg, sizeof(msg)), want);
-}
-
-static const hf_prom_sample *sample_at(const hf_prom_doc *doc, const char *family, size_t i)
-{
-    const hf_prom_family *f = hf_prom_find(doc, family);
-
-    assert_non_null(f);
-    assert_true(i < f->nsamples);
-    return &f->samples[i];
-}
+#include "test_prom_helpers.h"
+#include "test_prom_state.h"
 
 /* ---- parser: good pages ---------------------------------------------------- */
 
@@ -213,10 +154,10 @@ static void test_parse_values(void **state)
             fail_msg("%s parsed as %g", cases[i].text, sample_at(doc, "m", 0)->value);
         hf_prom_doc_free(doc);
     }
-    assert_int_equal(parse_exact("m NaN", 5, NULL, &doc, NULL), 0);
+    assert_int_equal(parse_exact("m NaN\n", 6, NULL, &doc, NULL), 0);
     assert_true(isnan(sample_at(doc, "m", 0)->value));
     hf_prom_doc_free(doc);
-    assert_int_equal(parse_exact("m nan 9223372036854775807", 25, NULL, &doc, NULL), 0);
+    assert_int_equal(parse_exact("m nan 9223372036854775807\n", 26, NULL, &doc, NULL), 0);
     assert_true(sample_at(doc, "m", 0)->ts_ms == INT64_MAX);
     hf_prom_doc_free(doc);
 }
@@ -234,10 +175,16 @@ static void test_parse_bounds(void **state)
     assert_int_equal(doc->nsamples, 0);
     hf_prom_doc_free(doc);
     hf_prom_doc_free(NULL);
-    /* the length is honoured: "a 1\nb 2" then nothing */
-    assert_int_equal(parse_exact(page, 7, NULL, &doc, NULL), 0);
-    assert_true(sample_at(doc, "b", 0)->value == 2);
+    /* the length is honoured: "a 1\n" then nothing */
+    assert_int_equal(parse_exact(page, 4, NULL, &doc, NULL), 0);
+    assert_int_equal(doc->nsamples, 1);
+    assert_null(hf_prom_find(doc, "b"));
     hf_prom_doc_free(doc);
+    /* cut after "b 2": the last line has no line feed, never read as b = 2 */
+    assert_int_equal(parse_exact(page, 7, NULL, &doc, &err), -EINVAL);
+    assert_null(doc);
+    assert_string_equal(hf_prom_error_str(&err, msg, sizeof(msg)),
+                        "line 2: no line feed at the end of the last line (page cut short?)");
     /* cut inside a sample: "a 1\nb" */
     assert_int_equal(parse_exact(page, 5, NULL, &doc, &err), -EINVAL);
     assert_string_equal(hf_prom_error_str(&err, msg, sizeof(msg)), "line 2, column 2: missing value for 'b'");
@@ -300,12 +247,81 @@ static void test_malformed(void **state)
          "line 3, column 1: bucket le=\"1\" after le=\"+Inf\": buckets must be in increasing order"},
         {"# TYPE s summary\ns 1\n", -EINVAL, "line 2, column 1: summary sample 's' without a 'quantile' label"},
         {"# TYPE s summary\ns{quantile=\"high\"} 1\n", -EINVAL, "line 2, column 1: bad quantile value \"high\""},
-        {"ok 1\nbad{a=\"\xff\" 1\n", -EINVAL, "line 2, column 11: expected ',' or '}' after label 'a', found '1'"},
+        {"ok 1\nbad{a=\"\xc3\xa9\" 1\n", -EINVAL, "line 2, column 12: expected ',' or '}' after label 'a', found '1'"},
     };
 
     (void)state;
     for (size_t i = 0; i < HF_ARRAY_SIZE(cases); i++)
         expect_error(cases[i].text, cases[i].rc, cases[i].want);
+}
+
+/* What the format forbids even when each token is well formed. */
+static void test_format_rules(void **state)
+{
+    static const struct { const char *text; const char *want; } cases[] = {
+        /* one bucket at -50 moved p50 from 0.55 s to 0.925 s */
+        {"# TYPE api_request_duration_seconds histogram\n"
+         "api_request_duration_seconds_bucket{le=\"0.5\"} 100\n"
+         "api_request_duration_seconds_bucket{le=\"1\"} -50\n",
+         "line 3, column 45: negative bucket population -50 for api_request_duration_seconds_bucket"},
+        {"# TYPE h histogram\nh_bucket{le=\"+Inf\"} -Inf\n", "line 2, column 21: negative bucket population -Inf for h_bucket"},
+        {"# TYPE h histogram\nh_count -1\n", "line 2, column 9: negative observation count -1 for h_count"},
+        {"# TYPE s summary\ns_count{m=\"a\"} -0.5 17\n", "line 2, column 16: negative observation count -0.5 for s_count"},
+        /* the last line without its line feed: a page cut short */
+        {"a 1\nb 2", "line 2: no line feed at the end of the last line (page cut short?)"},
+        {"a 1\r\nb 2\r", "line 2: no line feed at the end of the last line (page cut short?)"},
+        {"a 1\n# a comment", "line 2: no line feed at the end of the last line (page cut short?)"},
+        {"a 1\n  ", "line 2: no line feed at the end of the last line (page cut short?)"},
+        /* the metric name is not a label */
+        {"x{__name__=\"y\"} 1\n", "line 1, column 3: label '__name__' inside the braces (the metric name goes before them)"},
+        {"x{a=\"1\", __name__=\"x\"} 1\n", "line 1, column 10: label '__name__' inside the braces (the metric name goes before them)"},
+        /* label values are UTF-8 */
+        {"x{a=\"\xff\"} 1\n", "line 1, column 6: value of label 'a' is not valid UTF-8: byte never used in UTF-8 (byte 0xff)"},
+        {"x{a=\"ok\x80\"} 1\n", "line 1, column 8: value of label 'a' is not valid UTF-8: continuation byte without a lead byte (byte 0x80)"},
+        {"x{a=\"\xc0\xaf\"} 1\n", "line 1, column 6: value of label 'a' is not valid UTF-8: overlong encoding (byte 0xc0)"},
+        {"x{a=\"\xc1\xbf\"} 1\n", "line 1, column 6: value of label 'a' is not valid UTF-8: overlong encoding (byte 0xc1)"},
+        {"x{a=\"\xe0\x80\xaf\"} 1\n", "line 1, column 6: value of label 'a' is not valid UTF-8: overlong encoding (byte 0xe0)"},
+        {"x{a=\"\xf0\x8f\xbf\xbf\"} 1\n", "line 1, column 6: value of label 'a' is not valid UTF-8: overlong encoding (byte 0xf0)"},
+        {"x{a=\"\xed\xa0\x80\"} 1\n", "line 1, column 6: value of label 'a' is not valid UTF-8: UTF-16 surrogate (byte 0xed)"},
+        {"x{a=\"\xed\xbf\xbf\"} 1\n", "line 1, column 6: value of label 'a' is not valid UTF-8: UTF-16 surrogate (byte 0xed)"},
+        {"x{a=\"\xf4\x90\x80\x80\"} 1\n", "line 1, column 6: value of label 'a' is not valid UTF-8: code point above U+10FFFF (byte 0xf4)"},
+        {"x{a=\"\xf5\x80\x80\x80\"} 1\n", "line 1, column 6: value of label 'a' is not valid UTF-8: byte never used in UTF-8 (byte 0xf5)"},
+        {"x{a=\"\xc3\"} 1\n", "line 1, column 6: value of label 'a' is not valid UTF-8: truncated sequence (byte 0xc3)"},
+        {"x{a=\"\xe2\x82\"} 1\n", "line 1, column 6: value of label 'a' is not valid UTF-8: truncated sequence (byte 0xe2)"},
+        {"x{a=\"\xf0\x9f\x98 \"} 1\n", "line 1, column 6: value of label 'a' is not valid UTF-8: truncated sequence (byte 0xf0)"},
+        {"x{le=\"1\xe2\x82\n", "line 1, column 8: value of label 'le' is not valid UTF-8: truncated sequence (byte 0xe2)"},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < HF_ARRAY_SIZE(cases); i++)
+        expect_error(cases[i].text, -EINVAL, cases[i].want);
+}
+
+/* Their neighbours stay valid. */
+static void test_format_rules_ok(void **state)
+{
+    static const char page[] =
+        "# TYPE h histogram\nh_bucket{le=\"1\"} -0\nh_bucket{le=\"+Inf\"} NaN\nh_sum -5\nh_count 0\n"
+        "# TYPE s summary\ns{quantile=\"0.5\"} -1\ns_sum -2\n"
+        "x_count -1\nx_bucket{le=\"1\"} -3\ng -7\n"
+        "u{__name=\"a\",name__=\"b\",v=\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\xf4\x8f\xbf\xbf\xed\x9f\xbf\xee\x80\x80"
+        "\xe0\xa0\x80\xf0\x90\x80\x80\xc2\x80\"} 1\n";
+    hf_prom_doc *doc;
+
+    (void)state;
+    assert_int_equal(parse_exact(page, strlen(page), NULL, &doc, NULL), 0);
+    assert_int_equal(doc->nsamples, 10);
+    assert_string_equal(hf_prom_label_value(sample_at(doc, "u", 0), "v"),
+                        "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\xf4\x8f\xbf\xbf\xed\x9f\xbf\xee\x80\x80"
+                        "\xe0\xa0\x80\xf0\x90\x80\x80\xc2\x80");
+    assert_true(sample_at(doc, "x_bucket", 0)->value == -3);      /* untyped: any value */
+    hf_prom_doc_free(doc);
+    assert_int_equal(parse_exact("\n", 1, NULL, &doc, NULL), 0);
+    assert_int_equal(doc->nlines, 1);
+    hf_prom_doc_free(doc);
+    assert_int_equal(parse_exact("", 0, NULL, &doc, NULL), 0);
+    assert_int_equal(doc->nsamples + doc->nlines, 0);
+    hf_prom_doc_free(doc);
 }
 
 static void test_malformed_ok_neighbours(void **state)
@@ -439,17 +455,6 @@ static void test_quantile_math(void **state)
 
 /* ---- statistics ------------------------------------------------------------------ */
 
-static void compute(const char *name, const hf_prom_api_config *cfg, double now, hf_prom_api_state *st,
-                    hf_prom_api_stats *out)
-{
-    hf_prom_doc *doc = parse_fixture(name);
-    int r = hf_prom_api_compute(doc, cfg, now, st, out);
-
-    if (r != 0)
-        fail_msg("%s: %s", name, out->error);
-    hf_prom_doc_free(doc);
-}
-
 static void test_stats_first_then_delta(void **state)
 {
     hf_prom_api_state st = {0};
@@ -503,14 +508,6 @@ static void test_stats_first_then_delta(void **state)
     assert_double_equal(s.p50, 0.1 + 0.4 * 50 / 180, 1e-12);
     assert_double_equal(s.p95, 0.625, 1e-12);
     assert_string_equal(s.note, "histogram bucket layout changed since the previous run");
-}
-
-static hf_prom_doc *parse_str(const char *s)
-{
-    hf_prom_doc *doc;
-
-    assert_int_equal(parse_exact(s, strlen(s), NULL, &doc, NULL), 0);
-    return doc;
 }
 
 static void test_stats_histogram_reset(void **state)
@@ -685,6 +682,13 @@ static void test_stats_errors(void **state)
     assert_double_equal(s.p50, 1, 1e-12);
     hf_prom_doc_free(doc);
 
+    /* ... but no negative bucket (the parser refuses one in a typed histogram) */
+    doc = parse_str("api_requests_total 4\napi_request_duration_seconds_bucket{le=\"2\"} -50\n"
+                    "api_request_duration_seconds_bucket{le=\"+Inf\"} 4\n");
+    assert_int_equal(hf_prom_api_compute(doc, NULL, T0, NULL, &s), -EINVAL);
+    assert_string_equal(s.error, "line 2: negative bucket population -50 for api_request_duration_seconds_bucket");
+    hf_prom_doc_free(doc);
+
     compute("crlf.prom", NULL, T0, NULL, &s);
     assert_true(s.requests == 100 && s.error_pct == 10 && s.lat_source == HF_PROM_LAT_NONE);
 
@@ -694,73 +698,6 @@ static void test_stats_errors(void **state)
     assert_false(s.delta);
     assert_true(isnan(s.rate));
     assert_string_equal(s.note, "the clock went back since the previous run");
-}
-
-/* ---- state file ---------------------------------------------------------------- */
-
-static void test_state_roundtrip(void **state)
-{
-    char dir[] = "/tmp/hf-test-prom-XXXXXX", path[256], err[512];
-    hf_prom_api_state st = {0}, back;
-    hf_prom_api_stats s;
-    const hf_prom_api_config cfg = {.requests_metric = "vllm:request_success_total",
-                                    .duration_metric = "vllm:e2e_request_latency_seconds"};
-
-    (void)state;
-    assert_non_null(mkdtemp(dir));
-    snprintf(path, sizeof(path), "%s/api.state", dir);
-    assert_int_equal(hf_prom_api_state_load(&back, path, err, sizeof(err)), -ENOENT);
-    assert_false(back.valid);
-
-    compute("vllm.prom", &cfg, T0 + 0.123456789, &st, &s);
-    assert_int_equal(hf_prom_api_state_save(&st, path, err, sizeof(err)), 0);
-    assert_int_equal(hf_prom_api_state_load(&back, path, err, sizeof(err)), 0);
-    assert_true(back.valid);
-    assert_true(back.time == st.time && back.requests == st.requests && back.errors == st.errors);
-    assert_true(back.has_tokens && back.tokens == st.tokens && back.dur.n == st.dur.n && back.ttft.n == st.ttft.n);
-    assert_memory_equal(back.dur.le, st.dur.le, st.dur.n * sizeof(double));
-    assert_memory_equal(back.dur.count, st.dur.count, st.dur.n * sizeof(double));
-    assert_memory_equal(back.ttft.le, st.ttft.le, st.ttft.n * sizeof(double));
-    assert_memory_equal(back.ttft.count, st.ttft.count, st.ttft.n * sizeof(double));
-    assert_true(isinf(back.dur.le[back.dur.n - 1]));
-
-    /* a run with the loaded state behaves as with the in-memory one */
-    hf_prom_api_stats s2;
-    compute("vllm.prom", &cfg, T0 + 10.123456789, &back, &s2);
-    assert_true(s2.delta && s2.rate == 0 && isnan(s2.p95));
-    assert_double_equal(s2.tokens_per_s, 0, 0);
-
-    /* a state without tokens and histograms */
-    hf_prom_api_state small = {.valid = true, .time = 5, .requests = 1, .errors = 0};
-    assert_int_equal(hf_prom_api_state_save(&small, path, err, sizeof(err)), 0);
-    assert_int_equal(hf_prom_api_state_load(&back, path, err, sizeof(err)), 0);
-    assert_true(back.valid && !back.has_tokens && back.dur.n == 0 && back.time == 5);
-
-    static const struct { const char *text; const char *want; } bad[] = {
-        {"garbage\n", "line 1: not a state line"},
-        {"helixflow-prom-state 1\ntime x\n", "line 2: not a state line"},
-        {"helixflow-prom-state 1\ntime 1\nrequests 2\nbogus 3\n", "line 4: not a state line"},
-        {"helixflow-prom-state 1\ntime 1\nrequests 2\nerrors 0\ndur 1 5\ndur 0.5 3\n", "line 6: not a state line"},
-        {"helixflow-prom-state 1\ntime 1\nrequests 2\nerrors 0\ndur +Inf -1\n", "line 5: not a state line"},
-        {"helixflow-prom-state 1\ntime 1\nrequests 2\n", ": incomplete state (time, requests and errors needed)"},
-        {"", ": incomplete state (time, requests and errors needed)"},
-    };
-    for (size_t i = 0; i < HF_ARRAY_SIZE(bad); i++) {
-        char want[512];
-        FILE *f = fopen(path, "w");
-        assert_non_null(f);
-        assert_true(fputs(bad[i].text, f) >= 0 && fclose(f) == 0);
-        assert_int_equal(hf_prom_api_state_load(&back, path, err, sizeof(err)), -EINVAL);
-        assert_false(back.valid);
-        snprintf(want, sizeof(want), "%s%s%s", path, bad[i].want[0] == ':' ? "" : " ", bad[i].want);
-        assert_string_equal(err, want);
-    }
-    /* an unwritable place */
-    snprintf(path, sizeof(path), "%s/missing/api.state", dir);
-    assert_true(hf_prom_api_state_save(&st, path, err, sizeof(err)) == -ENOENT);
-    snprintf(path, sizeof(path), "%s/api.state", dir);
-    unlink(path);
-    rmdir(dir);
 }
 
 int main(void)
@@ -773,6 +710,8 @@ int main(void)
         cmocka_unit_test(test_parse_values),
         cmocka_unit_test(test_parse_bounds),
         cmocka_unit_test(test_malformed),
+        cmocka_unit_test(test_format_rules),
+        cmocka_unit_test(test_format_rules_ok),
         cmocka_unit_test(test_malformed_ok_neighbours),
         cmocka_unit_test(test_nul_byte),
         cmocka_unit_test(test_huge_line),
@@ -786,6 +725,9 @@ int main(void)
         cmocka_unit_test(test_stats_tgi_tokens),
         cmocka_unit_test(test_stats_errors),
         cmocka_unit_test(test_state_roundtrip),
+        cmocka_unit_test(test_state_truncated),
+        cmocka_unit_test(test_state_garbage),
+        cmocka_unit_test(test_state_directory),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,4 +1,5 @@
 /* Unit tests: hf_range (Monitoring Plugins threshold grammar, state order). */
+#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -74,6 +75,28 @@ static void test_negative_and_fraction(void **state)
     assert_true(hf_range_alert(&r, 0));
 }
 
+/* An empty start reads as 0, as both Monitoring Plugins range parsers read it. */
+static void test_empty_start(void **state)
+{
+    hf_range r = parse_ok(":10"), in = parse_ok("@:10"), z = parse_ok(":0"), f = parse_ok(":2.5e1");
+
+    (void)state;
+    assert_true(r.start == 0 && r.end == 10);
+    assert_false(r.start_neg_inf || r.end_inf || r.inside);
+    assert_true(hf_range_alert(&r, -0.5));
+    assert_false(hf_range_alert(&r, 0));
+    assert_false(hf_range_alert(&r, 10));
+    assert_true(hf_range_alert(&r, 10.5));
+    assert_true(in.start == 0 && in.end == 10 && in.inside);
+    assert_false(in.start_neg_inf || in.end_inf);
+    assert_false(hf_range_alert(&in, -1));
+    assert_true(hf_range_alert(&in, 0));
+    assert_true(hf_range_alert(&in, 10));
+    assert_false(hf_range_alert(&in, 10.5));
+    assert_true(z.start == 0 && z.end == 0 && !z.end_inf);
+    assert_true(f.start == 0 && f.end == 25);
+}
+
 static void expect_bad(const char *s, const char *needle)
 {
     hf_range r;
@@ -101,12 +124,44 @@ static void test_rejects_junk(void **state)
     expect_bad("20:10", "greater than");
     expect_bad("@", "missing");
     expect_bad(":", "missing");
-    expect_bad(":10", "missing");
+    expect_bad("@:", "missing");
+    expect_bad(":-1", "greater than");
+    expect_bad(":abc", "not a finite number");
+    expect_bad(":10x", "not a finite number");
+    expect_bad(": 10", "not a finite number");
+    expect_bad(":nan", "not a finite number");
+    expect_bad(":inf", "not a finite number");
+    expect_bad("::10", "more than one");
+    expect_bad(":10:", "more than one");
     expect_bad("~", "not a finite number");
     expect_bad("1:2:3", "more than one");
     expect_bad("@@1", "not a finite number");
     expect_bad("~:~", "not a finite number");
     expect_bad("1e999", "not a finite number");
+}
+
+static void expect_error(const char *s, const char *want)
+{
+    hf_range r;
+    char err[256] = "";
+
+    assert_int_equal(hf_range_parse(s, &r, err, sizeof(err)), -EINVAL);
+    assert_false(r.set);
+    assert_true(r.start == 0 && r.end == 0 && !r.inside);
+    assert_string_equal(err, want);
+}
+
+static void test_exact_errors(void **state)
+{
+    (void)state;
+    expect_error(":", "invalid range ':': both bounds are missing");
+    expect_error("@:", "invalid range '@:': both bounds are missing");
+    expect_error(":-1", "invalid range ':-1': start 0 is greater than end -1");
+    expect_error(":1x", "invalid range ':1x': end bound '1x' is not a finite number");
+    expect_error("@5:2", "invalid range '@5:2': start 5 is greater than end 2");
+    expect_error("", "invalid range '': empty");
+    expect_error("@", "invalid range '@': end bound is missing");
+    expect_error("1:2:3", "invalid range '1:2:3': more than one ':'");
 }
 
 static void test_eval(void **state)
@@ -141,7 +196,9 @@ int main(void)
         cmocka_unit_test(test_neg_inf),
         cmocka_unit_test(test_between_and_inside),
         cmocka_unit_test(test_negative_and_fraction),
+        cmocka_unit_test(test_empty_start),
         cmocka_unit_test(test_rejects_junk),
+        cmocka_unit_test(test_exact_errors),
         cmocka_unit_test(test_eval),
         cmocka_unit_test(test_state_order),
     };
