@@ -42,3 +42,18 @@ ratio() {
     printf '%-60s %8s x\n' "$label" "$r"
   fi
 }
+
+# ratio_max LABEL A B [BAR]: A/B, PASS when at most BAR (a cost ratio: lower is better).
+ratio_max() {
+  local label=$1 a=$2 b=$3 bar=${4:-}
+  local r
+  r=$(python3 -c "import sys; a,b=float(sys.argv[1]),float(sys.argv[2]); print('%.2f' % (a/b) if b > 0 else 'inf')" "$a" "$b")
+  if [ -z "$bar" ]; then
+    printf '%-60s %8s x\n' "$label" "$r"
+  elif python3 -c "import sys; r=sys.argv[1]; sys.exit(0 if r!='inf' and float(r) <= float(sys.argv[2]) else 1)" "$r" "$bar"; then
+    printf '%-60s %8s x   (bar <= %s x) PASS\n' "$label" "$r" "$bar"
+  else
+    printf '%-60s %8s x   (bar <= %s x) FAIL\n' "$label" "$r" "$bar"
+    BENCH_FAILS=$((BENCH_FAILS + 1))
+  fi
+}
