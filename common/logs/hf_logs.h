@@ -5,8 +5,9 @@
  * last N matching lines. Offsets live in an hf_logs_state the caller owns
  * (and saves between runs); rotation by rename, copytruncate, truncation,
  * new and vanished files are followed so that no line is counted twice or
- * lost (see doc/readme-log.md for the exact rules and what a double
- * rotation between two calls can recover).
+ * lost (see the head of hf_logs_rotate.c for the exact rules, what a double
+ * rotation between two calls can recover, and what is recoverable when a
+ * log's name is taken by a directory, fifo, socket or device).
  *
  * Three modules behind this header:
  *   hf_logs_match.c  patterns -> matcher; the streaming line classifier
@@ -190,9 +191,15 @@ enum hf_logs_event_kind {
     HF_LOGS_EV_TRUNCATED,       /* truncated without a copy: read from 0, tail may be lost */
     HF_LOGS_EV_REPLACED,        /* same name, other content: read from 0 */
     HF_LOGS_EV_INTERMEDIATE,    /* a rotated generation never seen before, read whole */
-    HF_LOGS_EV_VANISHED,        /* gone (not found among siblings): forgotten */
+    HF_LOGS_EV_VANISHED,        /* gone (not found among siblings): forgotten; detail
+                                 * "(replaced by a directory)" etc. when its name
+                                 * now holds something that is not a regular file */
     HF_LOGS_EV_UNREADABLE,      /* open/read/stat failed (detail has errno text) */
-    HF_LOGS_EV_NOMATCH,         /* a glob matched no file (path is the glob) */
+    HF_LOGS_EV_NOMATCH,         /* a glob matched no regular file (path is the glob) */
+    HF_LOGS_EV_NOT_REGULAR,     /* a globbed path that is not a regular file, never
+                                 * opened: detail "(directory)", "(fifo)", "(socket)",
+                                 * "(character device)", "(block device)" or
+                                 * "(dangling symbolic link)"; once per path per call */
 };
 
 typedef struct hf_logs_event {

@@ -135,8 +135,9 @@ int hfl_read_entry(hfl_ctx *c, size_t idx)
 
     if (fi < 0)
         return -ENOMEM;
-    fd = open(e->path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-    if (fd < 0 || fstat(fd, &sb) < 0 || (uint64_t)sb.st_ino != e->ino || (uint64_t)sb.st_dev != e->dev) {
+    fd = open(e->path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0 || fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode) || (uint64_t)sb.st_ino != e->ino ||
+        (uint64_t)sb.st_dev != e->dev) {
         /* gone or swapped since planning: the next call sorts it out */
         if (fd >= 0)
             close(fd);
