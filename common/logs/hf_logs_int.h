@@ -43,6 +43,8 @@ typedef struct hfl_ctx {
 } hfl_ctx;
 
 /* hf_logs_read.c */
+/* What a stat(2) mode is: "directory", "fifo", "socket", "character device"... */
+const char *hfl_file_kind(mode_t mode);
 int hfl_event(hfl_ctx *c, enum hf_logs_event_kind k, const char *path, const char *detail);
 long hfl_fresult(hfl_ctx *c, const char *path);
 int hfl_read_entry(hfl_ctx *c, size_t idx);

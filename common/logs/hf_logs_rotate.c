@@ -91,22 +91,6 @@ static bool live_known(const hfl_ctx *c, const char *path, const struct stat *sb
     return false;
 }
 
-/* What a path that is not a regular file is, for HF_LOGS_EV_NOT_REGULAR. */
-static const char *file_kind(mode_t m)
-{
-    if (S_ISDIR(m))
-        return "directory";
-    if (S_ISFIFO(m))
-        return "fifo";
-    if (S_ISSOCK(m))
-        return "socket";
-    if (S_ISCHR(m))
-        return "character device";
-    if (S_ISBLK(m))
-        return "block device";
-    return "unknown file type";
-}
-
 static bool has_event(const hfl_ctx *c, enum hf_logs_event_kind k, const char *path)
 {
     for (size_t i = 0; i < c->res->nevents; i++)
@@ -125,7 +109,7 @@ static int not_watchable(hfl_ctx *c, const char *path, const struct stat *sb, in
     char detail[64];
 
     if (sb)
-        snprintf(detail, sizeof(detail), "(%s)", file_kind(sb->st_mode));
+        snprintf(detail, sizeof(detail), "(%s)", hfl_file_kind(sb->st_mode));
     else if (err == ENOENT && lstat(path, &lsb) == 0 && S_ISLNK(lsb.st_mode))
         hf_strlcpy(detail, "(dangling symbolic link)", sizeof(detail));
     else if (err == ENOENT)
@@ -405,7 +389,7 @@ static int replaced_by(hfl_ctx *c, const char *path, const struct stat *sb)
 {
     char detail[64];
 
-    snprintf(detail, sizeof(detail), "(replaced by a %s)", file_kind(sb->st_mode));
+    snprintf(detail, sizeof(detail), "(replaced by a %s)", hfl_file_kind(sb->st_mode));
     return hfl_event(c, HF_LOGS_EV_VANISHED, path, detail);
 }
 
