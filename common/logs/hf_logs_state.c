@@ -1,13 +1,17 @@
-/* hf_logs_state: per-file offsets and the security history, and their file.
+/* hf_logs_state: per-file offsets and the window's buckets, and their file.
  *
  * Format (text, one record a line, fields separated by one space):
- *   helixflow-logs-state 1
+ *   helixflow-logs-state 2
  *   saved <wall ns>
- *   sec <utc day> <count>                 (0..31 lines)
+ *   win <start s> <span s> <error> <warning> <critical> <security>
+ *                                         (0..HF_LOGS_WIN_MAX lines)
  *   file <dev> <ino> <offset> <size> <mtime ns> <fp hex> <fp len> <partial>
  *        <partial flags> <rotated 0|1> <path> <origin|->
- * Paths are escaped: bytes <= ' ', '%', >= 0x7f (and a leading '-') as %XX. */
+ * Paths are escaped: bytes <= ' ', '%', >= 0x7f (and a leading '-') as %XX.
+ * Version 1 (still read) had "sec <utc day> <count>" instead of "win": each
+ * becomes a 1-hour security bucket at the start of its day. */
 #include "hf_logs.h"
+#include "hf_logs_int.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -22,7 +26,7 @@
 #include <unistd.h>
 
 #define STATE_MAGIC "helixflow-logs-state"
-#define STATE_VERSION 1
+#define STATE_VERSION 2
 #define STATE_MAX (16u * 1024 * 1024)
 
 uint64_t hf_logs_fp_hash(const void *data, size_t len)
@@ -49,6 +53,7 @@ void hf_logs_state_free(hf_logs_state *st)
     for (size_t i = 0; i < st->nfiles; i++)
         fstate_clear(&st->files[i]);
     free(st->files);
+    free(st->win);
     hf_logs_state_init(st);
 }
 
@@ -112,36 +117,6 @@ int hf_logs_state_lock(const char *path, long timeout_ms, char *err, size_t errl
     return fd;
 }
 
-/* ---- security history --------------------------------------------------- */
-
-static int64_t utc_day(double now)
-{
-    return (int64_t)floor(now / 86400.0);
-}
-
-void hf_logs_state_sec_add(hf_logs_state *st, double now, uint64_t n)
-{
-    int64_t day = utc_day(now);
-    size_t slot = (size_t)(((day % HF_LOGS_SEC_DAYS) + HF_LOGS_SEC_DAYS) % HF_LOGS_SEC_DAYS);
-
-    if (st->sec_day[slot] != day) {
-        st->sec_day[slot] = day;
-        st->sec_count[slot] = 0;
-    }
-    st->sec_count[slot] += n;
-}
-
-uint64_t hf_logs_state_sec_sum(const hf_logs_state *st, double now, int days)
-{
-    int64_t day = utc_day(now);
-    uint64_t sum = 0;
-
-    for (size_t i = 0; i < HF_LOGS_SEC_DAYS; i++)
-        if (st->sec_count[i] && st->sec_day[i] <= day && st->sec_day[i] > day - days)
-            sum += st->sec_count[i];
-    return sum;
-}
-
 /* ---- save ------------------------------------------------------------------ */
 
 static void put_escaped(hf_buf *b, const char *s)
@@ -176,9 +151,13 @@ int hf_logs_state_save(const hf_logs_state *st, const char *path, char *err, siz
     int fd, r;
 
     hf_buf_printf(&b, "%s %d\nsaved %" PRId64 "\n", STATE_MAGIC, STATE_VERSION, st->saved_ns);
-    for (size_t i = 0; i < HF_LOGS_SEC_DAYS; i++)
-        if (st->sec_count[i])
-            hf_buf_printf(&b, "sec %" PRId64 " %" PRIu64 "\n", st->sec_day[i], st->sec_count[i]);
+    for (size_t i = 0; i < st->nwin; i++) {
+        const hf_logs_bucket *w = &st->win[i];
+        hf_buf_printf(&b, "win %" PRId64 " %" PRIu32, w->start, w->span);
+        for (int c = 0; c < HF_LOGS_NCLASS; c++)
+            hf_buf_printf(&b, " %" PRIu64, w->count[c]);
+        hf_buf_append(&b, "\n", 1);
+    }
     for (size_t i = 0; i < st->nfiles; i++) {
         const hf_logs_fstate *f = &st->files[i];
         hf_buf_printf(&b, "file %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRId64
@@ -341,27 +320,48 @@ static int load_file_rec(hf_logs_state *st, char **f)
     return 0;
 }
 
-static int load_line(hf_logs_state *st, char *line, size_t lineno, size_t *nsec)
+/* A window bucket: "win <start> <span> <count>...", or version 1's
+ * "sec <day> <count>" (security, one hour at the start of the day). */
+static int load_win_rec(hf_logs_state *st, char **f, size_t n, int version)
+{
+    uint64_t count[HF_LOGS_NCLASS] = {0}, span = 3600;
+    int64_t start;
+    int r;
+
+    if (version == 1) {
+        if (n != 3 || num_i64(f[1], &start) < 0 || num_u64(f[2], &count[HF_LOGS_SECURITY], 10) < 0 ||
+            start > INT64_MAX / 86400 || start < INT64_MIN / 86400)
+            return -EINVAL;
+        start *= 86400;
+    } else {
+        if (n != 3 + HF_LOGS_NCLASS || num_i64(f[1], &start) < 0 || num_u64(f[2], &span, 10) < 0 ||
+            (span != 60 && span != 3600) || start % (int64_t)span)
+            return -EINVAL;
+        for (int c = 0; c < HF_LOGS_NCLASS; c++)
+            if (num_u64(f[3 + c], &count[c], 10) < 0)
+                return -EINVAL;
+    }
+    r = hfl_window_put(st, start, (uint32_t)span, count);
+    return r == -ENOSPC ? -EINVAL : r;
+}
+
+static int load_line(hf_logs_state *st, char *line, size_t lineno, int *version)
 {
     char *f[16];
     size_t n = fields(line, f, 15);
-    uint64_t cnt;
-    int64_t day;
 
     if (lineno == 1) {
         if (n != 2 || strcmp(f[0], STATE_MAGIC))
             return -EINVAL;
-        return strcmp(f[1], "1") ? -EPROTO : 0;
+        if (strcmp(f[1], "1") && strcmp(f[1], "2"))
+            return -EPROTO;
+        *version = f[1][0] - '0';
+        return 0;
     }
     if (n == 2 && !strcmp(f[0], "saved"))
         return num_i64(f[1], &st->saved_ns);
-    if (n == 3 && !strcmp(f[0], "sec")) {
-        if (num_i64(f[1], &day) < 0 || num_u64(f[2], &cnt, 10) < 0 || *nsec >= HF_LOGS_SEC_DAYS)
-            return -EINVAL;
-        st->sec_day[*nsec] = day;
-        st->sec_count[(*nsec)++] = cnt;
-        return 0;
-    }
+    if (!strcmp(f[0], *version == 1 ? "sec" : "win"))
+        return load_win_rec(st, f, n, *version);
     if (n == 13 && !strcmp(f[0], "file"))
         return load_file_rec(st, f);
     return -EINVAL;
@@ -371,8 +371,8 @@ int hf_logs_state_load(hf_logs_state *st, const char *path, char *err, size_t er
 {
     char *data, *line, *next;
     long len = hf_file_read(path, STATE_MAX, &data);
-    size_t lineno = 0, nsec = 0;
-    int r = 0;
+    size_t lineno = 0;
+    int r = 0, version = 0;
 
     hf_logs_state_init(st);
     if (len == -ENOENT)
@@ -395,7 +395,7 @@ int hf_logs_state_load(hf_logs_state *st, const char *path, char *err, size_t er
         }
         *next++ = '\0';
         lineno++;
-        r = load_line(st, line, lineno, &nsec);
+        r = load_line(st, line, lineno, &version);
         if (r < 0)
             break;
     }
