@@ -1,9 +1,11 @@
 /* Unit tests: the hf_logs state: lines per class over a fixed time window
  * (on a pinned clock passed in, never the wall clock), the state file
- * (round trip, version 1, corrupt files) and its lock. Every test that
+ * (round trip, version 1; truncated, edited, garbage, a directory, a fifo, a
+ * symlink) and its lock (a symlinked lock path is refused). Every test that
  * touches files works in its own temporary directory. */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -333,59 +335,244 @@ static void test_state_version1(void **state)
     tdir_rm(&t);
 }
 
-static void test_state_corrupt(void **state)
+/* Write text followed by its end marker (a state file a writer could have
+ * written, with the records under test). */
+static void put_sealed(const tdir *t, const char *name, const char *text)
+{
+    char end[32];
+
+    snprintf(end, sizeof(end), "end %016" PRIx64 "\n", hf_hash64(text, strlen(text), HF_HASH_SEED));
+    put(t, name, "w", text, strlen(text));
+    append(t, name, end);
+}
+
+/* Load must fail with err "state file <path><sep><msg>", the state empty. */
+static void assert_load_fails(const char *sp, int want_rc, const char *msg)
+{
+    hf_logs_state st;
+    char err[HF_ERR_MAX], want[600];
+
+    memset(&st, 0x5a, sizeof(st));
+    assert_int_equal(hf_logs_state_load(&st, sp, err, sizeof(err)), want_rc);
+    assert_int_equal(st.nfiles, 0);
+    assert_int_equal(st.nwin, 0);
+    assert_false(st.initialized);
+    snprintf(want, sizeof(want), "state file %s%s%s", sp, !strncmp(msg, "line ", 5) ? " " : ": ", msg);
+    assert_string_equal(err, want);
+}
+
+/* Records that are wrong though the file is whole (sealed). */
+static void test_state_bad_records(void **state)
 {
     static const char *const bad[] = {
-        "garbage\n",
-        "helixflow-logs-state 3\n",
         "helixflow-logs-state 2\nsaved 5\nfile 1 2 3\n",
         "helixflow-logs-state 2\nsaved 5\nfile 1 2 10 10 0 00ff 300 0 0 0 /x -\n",
         "helixflow-logs-state 2\nsaved 5\nwin 1800000030 60 1 0 0 0\n",
         "helixflow-logs-state 2\nsaved 5\nwin 1800000000 120 1 0 0 0\n",
         "helixflow-logs-state 2\nsaved 5\nwin 1800000000 60 1 0 0\n",
         "helixflow-logs-state 2\nsaved 5\nsec 20833 3\n",
-        "helixflow-logs-state 1\nsaved 5\nwin 1800000000 60 1 0 0 0\n",
+        "helixflow-logs-state 2\nsaved x\n",
+        "helixflow-logs-state 2\nend 0000000000000000\nsaved 5\n",
+        "helixflow-logs-state 3\n",
     };
     static const char *const msg[] = {
-        "line 1: malformed record", "unsupported version", "line 3: malformed record",
         "line 3: malformed record", "line 3: malformed record", "line 3: malformed record",
         "line 3: malformed record", "line 3: malformed record", "line 3: malformed record",
+        "line 2: malformed record", "line 2: malformed record", "unsupported version",
+    };
+    static const char v1win[] = "helixflow-logs-state 1\nsaved 5\nwin 1800000000 60 1 0 0 0\n";
+    tdir t;
+    char sp[400];
+
+    (void)state;
+    tdir_make(&t);
+    path_of(&t, "st", sp, sizeof(sp));
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        put_sealed(&t, "st", bad[i]);
+        assert_load_fails(sp, -EINVAL, msg[i]);
+    }
+    put(&t, "st", "w", v1win, strlen(v1win));
+    assert_load_fails(sp, -EINVAL, "line 3: malformed record");     /* no "win" in version 1 */
+    tdir_rm(&t);
+}
+
+/* Garbage of every kind: named, the caller starts afresh. */
+static void test_state_garbage(void **state)
+{
+    static const char *const bad[] = {
+        "garbage\n", "", "garbage", "helixflow-logs-state 2\n", "helixflow-logs-state 2\nsaved 5\n",
+    };
+    static const char *const msg[] = {
+        "line 1: malformed record", "empty (truncated)", "truncated (last line incomplete)",
+        "truncated (no end marker)", "truncated (no end marker)",
     };
     tdir t;
-    hf_logs_state st;
-    char sp[400], err[HF_ERR_MAX], want[600];
+    char sp[400];
 
     (void)state;
     tdir_make(&t);
     path_of(&t, "st", sp, sizeof(sp));
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         put(&t, "st", "w", bad[i], strlen(bad[i]));
-        assert_int_equal(hf_logs_state_load(&st, sp, err, sizeof(err)), -EINVAL);
-        assert_int_equal(st.nfiles, 0);
-        assert_int_equal(st.nwin, 0);
-        snprintf(want, sizeof(want), "state file %s%s%s", sp, msg[i][0] == 'l' ? " " : ": ", msg[i]);
-        assert_string_equal(err, want);
+        assert_load_fails(sp, -EINVAL, msg[i]);
     }
+    put(&t, "st", "w", "helixflow-logs-state 2\n\0end\n", 28);
+    assert_load_fails(sp, -EINVAL, "contains NUL bytes");
+    tdir_rm(&t);
+}
+
+/* A saved state cut anywhere is refused; edited, refused; then rebuilt. */
+static void test_state_truncated_and_edited(void **state)
+{
+    tdir t;
+    run r;
+    hf_logs_state st;
+    char sp[400], err[HF_ERR_MAX], *data, *p;
+    long n;
+
+    (void)state;
+    tdir_make(&t);
+    run_init(&r, &t, true);
+    errors(&t, "a.log", 3);
+    errors(&t, "b.log", 2);
+    assert_int_equal(probe(&r), 5);
+    add4(&r.st, T0, 5, 0, 0, 1);
+    path_of(&t, "st", sp, sizeof(sp));
+    assert_int_equal(hf_logs_state_save(&r.st, sp, err, sizeof(err)), 0);
+    n = hf_file_read(sp, 1 << 20, &data);
+    assert_true(n > 0);
+    assert_non_null(strstr(data, "\nend "));
+    assert_int_equal(data[n - 1], '\n');
+    for (long cut = 0; cut < n; cut++) {
+        put(&t, "st", "w", data, (size_t)cut);
+        memset(&st, 0, sizeof(st));
+        assert_true(hf_logs_state_load(&st, sp, err, sizeof(err)) < 0);
+        assert_non_null(strstr(err, sp));
+        assert_true(strstr(err, ": truncated (") || strstr(err, ": empty (truncated)"));
+    }
+    p = strstr(data, "file ");                  /* one digit of the first file record */
+    assert_non_null(p);
+    p[5] = p[5] == '9' ? '8' : (char)(p[5] + 1);
+    put(&t, "st", "w", data, (size_t)n);
+    assert_load_fails(sp, -EINVAL, "checksum mismatch (corrupted, or edited by hand)");
+    put(&t, "st", "w", data, (size_t)n);
+    append(&t, "st", "file 1 2 3\n");           /* appended after the end line */
+    assert_load_fails(sp, -EINVAL, "truncated (no end marker)");
+    /* the caller starts afresh: the next save is whole again */
+    assert_int_equal(hf_logs_state_save(&r.st, sp, err, sizeof(err)), 0);
+    assert_int_equal(hf_logs_state_load(&st, sp, err, sizeof(err)), 0);
+    assert_int_equal(st.nfiles, 2);
+    assert_int_equal(errs(&st, T0, 900), 5);
+    hf_logs_state_free(&st);
+    free(data);
+    run_free(&r);
+    tdir_rm(&t);
+}
+
+/* A directory, a fifo (no blocking), a symlink (never followed) where the
+ * state file should be; too many window buckets. */
+static void test_state_not_a_file(void **state)
+{
+    tdir t;
+    hf_logs_state st;
+    hf_buf b = {0};
+    char sp[400], target[400], err[HF_ERR_MAX], *data;
+
+    (void)state;
+    tdir_make(&t);
+    path_of(&t, "st", sp, sizeof(sp));
+    assert_int_equal(mkdir(sp, 0700), 0);
+    assert_load_fails(sp, -EISDIR, "not a regular file (directory)");
+    hf_logs_state_init(&st);
+    assert_true(hf_logs_state_save(&st, sp, err, sizeof(err)) < 0);
+    assert_non_null(strstr(err, sp));
+    assert_int_equal(strncmp(err, "state file ", 11), 0);
+    assert_int_equal(rmdir(sp), 0);
+    assert_int_equal(mkfifo(sp, 0600), 0);
+    assert_load_fails(sp, -EINVAL, "not a regular file (fifo)");
+    assert_int_equal(unlink(sp), 0);
+    /* a symlink: refused at load; a save replaces the link, not its target */
+    path_of(&t, "target", target, sizeof(target));
+    put(&t, "target", "w", "precious\n", 9);
+    assert_int_equal(symlink(target, sp), 0);
+    assert_load_fails(sp, -ELOOP, "is a symbolic link (refused: never followed)");
+    assert_int_equal(hf_logs_state_save(&st, sp, err, sizeof(err)), 0);
+    assert_int_equal(hf_file_read(target, 100, &data), 9);
+    assert_string_equal(data, "precious\n");
+    free(data);
+    assert_int_equal(hf_logs_state_load(&st, sp, err, sizeof(err)), 0);
+    assert_true(st.initialized);
+    hf_logs_state_free(&st);
+    /* more buckets than any state can hold */
+    hf_buf_printf(&b, "helixflow-logs-state 2\nsaved 5\n");
+    for (int i = 0; i <= HF_LOGS_WIN_MAX; i++)
+        hf_buf_printf(&b, "win %d 60 1 0 0 0\n", 60 * i);
+    assert_false(b.oom);
+    put_sealed(&t, "st", hf_buf_str(&b));
+    snprintf(err, sizeof(err), "line %d: more than %d window buckets", HF_LOGS_WIN_MAX + 3, HF_LOGS_WIN_MAX);
+    assert_load_fails(sp, -EINVAL, err);
+    hf_buf_free(&b);
     tdir_rm(&t);
 }
 
 static void test_lock(void **state)
 {
     tdir t;
-    char sp[400], err[HF_ERR_MAX];
+    char sp[400], lp[420], err[HF_ERR_MAX], want[600];
+    struct stat sb;
     int a, b;
 
     (void)state;
     tdir_make(&t);
     path_of(&t, "st", sp, sizeof(sp));
+    snprintf(lp, sizeof(lp), "%s.lock", sp);
     a = hf_logs_state_lock(sp, 100, err, sizeof(err));
     assert_true(a >= 0);
+    assert_int_equal(fcntl(a, F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
+    assert_int_equal(stat(lp, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0600);
     b = hf_logs_state_lock(sp, 50, err, sizeof(err));
     assert_int_equal(b, -EWOULDBLOCK);
+    snprintf(want, sizeof(want), "state lock %s.lock: held by another run", sp);
+    assert_string_equal(err, want);
     close(a);
     b = hf_logs_state_lock(sp, 50, err, sizeof(err));
     assert_true(b >= 0);
     close(b);
+    tdir_rm(&t);
+}
+
+/* A lock path that is a symlink (to a file, or dangling), a directory or a
+ * fifo is refused, and nothing is created at a link's target. */
+static void test_lock_refuses(void **state)
+{
+    tdir t;
+    char sp[400], lp[420], target[400], err[HF_ERR_MAX], want[900];
+    struct stat sb;
+
+    (void)state;
+    tdir_make(&t);
+    path_of(&t, "st", sp, sizeof(sp));
+    snprintf(lp, sizeof(lp), "%s.lock", sp);
+    path_of(&t, "elsewhere", target, sizeof(target));
+    assert_int_equal(symlink(target, lp), 0);                   /* dangling */
+    assert_int_equal(hf_logs_state_lock(sp, 50, err, sizeof(err)), -ELOOP);
+    snprintf(want, sizeof(want), "state lock %s: is a symbolic link (refused: a lock file is never followed)", lp);
+    assert_string_equal(err, want);
+    assert_int_equal(lstat(target, &sb), -1);                   /* not created */
+    put(&t, "elsewhere", "w", "x", 1);                          /* to a file */
+    assert_int_equal(hf_logs_state_lock(sp, 50, err, sizeof(err)), -ELOOP);
+    assert_string_equal(err, want);
+    assert_int_equal(unlink(lp), 0);
+    assert_int_equal(mkdir(lp, 0700), 0);
+    assert_true(hf_logs_state_lock(sp, 50, err, sizeof(err)) < 0);
+    snprintf(want, sizeof(want), "state lock %s: not a regular file (directory)", lp);
+    assert_string_equal(err, want);
+    assert_int_equal(rmdir(lp), 0);
+    assert_int_equal(mkfifo(lp, 0600), 0);
+    assert_int_equal(hf_logs_state_lock(sp, 50, err, sizeof(err)), -EINVAL);
+    snprintf(want, sizeof(want), "state lock %s: not a regular file (fifo)", lp);
+    assert_string_equal(err, want);
     tdir_rm(&t);
 }
 
@@ -403,8 +590,12 @@ int main(void)
         cmocka_unit_test(test_window_bad_input),
         cmocka_unit_test(test_state_save_load),
         cmocka_unit_test(test_state_version1),
-        cmocka_unit_test(test_state_corrupt),
+        cmocka_unit_test(test_state_bad_records),
+        cmocka_unit_test(test_state_garbage),
+        cmocka_unit_test(test_state_truncated_and_edited),
+        cmocka_unit_test(test_state_not_a_file),
         cmocka_unit_test(test_lock),
+        cmocka_unit_test(test_lock_refuses),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
