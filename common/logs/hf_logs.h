@@ -185,6 +185,10 @@ void hf_logs_state_free(hf_logs_state *st);               /* accepts NULL; clear
  * "checksum mismatch", "not a regular file (directory)", "is a symbolic
  * link"...): the caller reports it and starts afresh; *st is empty. */
 int hf_logs_state_load(hf_logs_state *st, const char *path, char *err, size_t errlen);
+/* The same from len bytes in memory (not modified); name stands for the
+ * file in err. 0, -EINVAL or -ENOMEM. */
+int hf_logs_state_parse(hf_logs_state *st, const char *data, size_t len, const char *name, char *err,
+                        size_t errlen);
 /* Write atomically with hf_file_write_atomic (a temporary file renamed over
  * path; a symlink at path is replaced, never followed). The last line is
  * "end <FNV-1a 64 of every byte before it, hex>": a torn or edited file is

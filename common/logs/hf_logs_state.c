@@ -489,12 +489,56 @@ static int parse_state(hf_logs_state *st, char *data, size_t len, size_t *lineno
     return r;
 }
 
+/* Parse data (NUL-terminated, len bytes, cut in place) into st; on failure
+ * st is empty and err names the file and what is wrong. */
+static int parse_named(hf_logs_state *st, char *data, size_t len, const char *name, char *err,
+                       size_t errlen)
+{
+    size_t lineno;
+    const char *why;
+    int r = parse_state(st, data, len, &lineno, &why);
+
+    if (r == 0) {
+        st->initialized = true;
+        return 0;
+    }
+    hf_logs_state_free(st);
+    if (why)
+        hf_err_set(err, errlen, "state file %s: %s", name, why);
+    else if (r == -EPROTO)
+        hf_err_set(err, errlen, "state file %s: unsupported version", name);
+    else if (r == -ENOMEM)
+        hf_err_set(err, errlen, "state file %s: out of memory", name);
+    else if (r == -ENOSPC)
+        hf_err_set(err, errlen, "state file %s line %zu: more than %d window buckets", name, lineno,
+                   HF_LOGS_WIN_MAX);
+    else
+        hf_err_set(err, errlen, "state file %s line %zu: malformed record", name, lineno);
+    return r == -ENOMEM ? r : -EINVAL;
+}
+
+int hf_logs_state_parse(hf_logs_state *st, const char *data, size_t len, const char *name, char *err,
+                        size_t errlen)
+{
+    char *copy = malloc(len + 1);
+    int r;
+
+    hf_logs_state_init(st);
+    if (!copy) {
+        hf_err_set(err, errlen, "state file %s: out of memory", name);
+        return -ENOMEM;
+    }
+    memcpy(copy, data, len);
+    copy[len] = '\0';
+    r = parse_named(st, copy, len, name, err, errlen);
+    free(copy);
+    return r;
+}
+
 int hf_logs_state_load(hf_logs_state *st, const char *path, char *err, size_t errlen)
 {
     char *data;
     long len;
-    size_t lineno;
-    const char *why;
     int r;
 
     hf_logs_state_init(st);
@@ -503,23 +547,7 @@ int hf_logs_state_load(hf_logs_state *st, const char *path, char *err, size_t er
         return 0;
     if (len < 0)
         return (int)len;
-    r = parse_state(st, data, (size_t)len, &lineno, &why);
+    r = parse_named(st, data, (size_t)len, path, err, errlen);
     free(data);
-    if (r == 0) {
-        st->initialized = true;
-        return 0;
-    }
-    hf_logs_state_free(st);
-    if (why)
-        hf_err_set(err, errlen, "state file %s: %s", path, why);
-    else if (r == -EPROTO)
-        hf_err_set(err, errlen, "state file %s: unsupported version", path);
-    else if (r == -ENOMEM)
-        hf_err_set(err, errlen, "state file %s: out of memory", path);
-    else if (r == -ENOSPC)
-        hf_err_set(err, errlen, "state file %s line %zu: more than %d window buckets", path, lineno,
-                   HF_LOGS_WIN_MAX);
-    else
-        hf_err_set(err, errlen, "state file %s line %zu: malformed record", path, lineno);
-    return r == -ENOMEM ? r : -EINVAL;
+    return r;
 }

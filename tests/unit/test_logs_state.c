@@ -396,6 +396,30 @@ static void test_state_bad_records(void **state)
     tdir_rm(&t);
 }
 
+/* The same parser from memory: the name given stands for the file. */
+static void test_state_parse_memory(void **state)
+{
+    static const char body[] = "helixflow-logs-state 2\nsaved 7\nwin 1800000000 60 4 0 0 1\n";
+    char text[256], err[HF_ERR_MAX];
+    hf_logs_state st;
+    int n;
+
+    (void)state;
+    n = snprintf(text, sizeof(text), "%send %016" PRIx64 "\n", body,
+                 hf_hash64(body, strlen(body), HF_HASH_SEED));
+    assert_int_equal(hf_logs_state_parse(&st, text, (size_t)n, "mem", err, sizeof(err)), 0);
+    assert_true(st.initialized);
+    assert_int_equal(st.saved_ns, 7);
+    assert_int_equal(errs(&st, T0, 900), 4);
+    hf_logs_state_free(&st);
+    text[n - 2] = text[n - 2] == '0' ? '1' : '0';
+    assert_int_equal(hf_logs_state_parse(&st, text, (size_t)n, "mem", err, sizeof(err)), -EINVAL);
+    assert_string_equal(err, "state file mem: checksum mismatch (corrupted, or edited by hand)");
+    assert_int_equal(st.nwin, 0);
+    assert_int_equal(hf_logs_state_parse(&st, text, 5, "mem", err, sizeof(err)), -EINVAL);
+    assert_string_equal(err, "state file mem: truncated (last line incomplete)");
+}
+
 /* Garbage of every kind: named, the caller starts afresh. */
 static void test_state_garbage(void **state)
 {
@@ -591,6 +615,7 @@ int main(void)
         cmocka_unit_test(test_state_save_load),
         cmocka_unit_test(test_state_version1),
         cmocka_unit_test(test_state_bad_records),
+        cmocka_unit_test(test_state_parse_memory),
         cmocka_unit_test(test_state_garbage),
         cmocka_unit_test(test_state_truncated_and_edited),
         cmocka_unit_test(test_state_not_a_file),
