@@ -9,11 +9,13 @@
  * rotation between two calls can recover, and what is recoverable when a
  * log's name is taken by a directory, fifo, socket or device).
  *
- * Three modules behind this header:
+ * Behind this header:
  *   hf_logs_match.c  patterns -> matcher; the streaming line classifier
+ *                    (hf_logs_find.c: its multi-literal search)
  *   hf_logs_state.c  per-file offsets, save/load, the lock
  *   hf_logs_window.c lines per class over a fixed time window
- *   hf_logs.c        the probe: glob, stat, rotation, budgeted reading
+ *   hf_logs.c        the probe: glob, stat, rotation (hf_logs_rotate.c),
+ *                    budgeted reading (hf_logs_read.c)
  *
  * Nothing here has globals; a matcher is immutable once built and may be
  * shared between threads; a state, scanner and result belong to one caller. */
@@ -192,7 +194,8 @@ int hf_logs_state_parse(hf_logs_state *st, const char *data, size_t len, const c
 /* Write atomically with hf_file_write_atomic (a temporary file renamed over
  * path; a symlink at path is replaced, never followed). The last line is
  * "end <FNV-1a 64 of every byte before it, hex>": a torn or edited file is
- * refused at load. */
+ * refused at load (after a crash: the old file, the new one, or one refused
+ * as truncated). */
 int hf_logs_state_save(const hf_logs_state *st, const char *path, char *err, size_t errlen);
 /* Serialise runs sharing a state file: an exclusive flock(2) on <path>.lock
  * (created mode 0600, opened O_NOFOLLOW: a symlink, directory or other
@@ -202,8 +205,8 @@ int hf_logs_state_save(const hf_logs_state *st, const char *path, char *err, siz
  * symlink). */
 int hf_logs_state_lock(const char *path, long timeout_ms, char *err, size_t errlen);
 /* Add count[c] lines of each class at wall time now (seconds), after ageing
- * the buckets against now. Returns 0, -EINVAL (now not finite) or -ENOMEM
- * (nothing added). */
+ * the buckets against now. Returns 0, -EINVAL (now not finite, or beyond
+ * 1e15 s) or -ENOMEM (nothing added). */
 int hf_logs_state_window_add(hf_logs_state *st, double now, const uint64_t count[HF_LOGS_NCLASS]);
 /* Lines of class cls in the buckets that started within (now - seconds, now];
  * 0 for a bad class, clock or non-positive window. */
