@@ -20,7 +20,7 @@ const char *hf_logs_event_name(enum hf_logs_event_kind k)
         [HF_LOGS_EV_COPYTRUNCATE] = "rotated (copytruncate)", [HF_LOGS_EV_TRUNCATED] = "truncated",
         [HF_LOGS_EV_REPLACED] = "replaced", [HF_LOGS_EV_INTERMEDIATE] = "intermediate generation",
         [HF_LOGS_EV_VANISHED] = "vanished", [HF_LOGS_EV_UNREADABLE] = "unreadable",
-        [HF_LOGS_EV_NOMATCH] = "no match",
+        [HF_LOGS_EV_NOMATCH] = "no match", [HF_LOGS_EV_NOT_REGULAR] = "not a regular file",
     };
     return (unsigned)k < HF_ARRAY_SIZE(names) && names[k] ? names[k] : "?";
 }

@@ -5,13 +5,17 @@
  * last N matching lines. Offsets live in an hf_logs_state the caller owns
  * (and saves between runs); rotation by rename, copytruncate, truncation,
  * new and vanished files are followed so that no line is counted twice or
- * lost (see doc/readme-log.md for the exact rules and what a double
- * rotation between two calls can recover).
+ * lost (see the head of hf_logs_rotate.c for the exact rules, what a double
+ * rotation between two calls can recover, and what is recoverable when a
+ * log's name is taken by a directory, fifo, socket or device).
  *
- * Three modules behind this header:
+ * Behind this header:
  *   hf_logs_match.c  patterns -> matcher; the streaming line classifier
- *   hf_logs_state.c  per-file offsets, security history, save/load
- *   hf_logs.c        the probe: glob, stat, rotation, budgeted reading
+ *                    (hf_logs_find.c: its multi-literal search)
+ *   hf_logs_state.c  per-file offsets, save/load, the lock
+ *   hf_logs_window.c lines per class over a fixed time window
+ *   hf_logs.c        the probe: glob, stat, rotation (hf_logs_rotate.c),
+ *                    budgeted reading (hf_logs_read.c)
  *
  * Nothing here has globals; a matcher is immutable once built and may be
  * shared between threads; a state, scanner and result belong to one caller. */
@@ -134,30 +138,86 @@ typedef struct hf_logs_fstate {
 } hf_logs_fstate;
 #define HF_LOGS_FP_MAX 256
 
-#define HF_LOGS_SEC_DAYS 31
+/* Lines per class over a fixed time window, kept in the state so that
+ * callers at different intervals (a Nagios check every 5 minutes, collectd
+ * every 10 s) judge a burst alike. After each hf_logs_probe the caller adds
+ * res.count with hf_logs_state_window_add and judges
+ * hf_logs_state_window_sum, both with the same clock reading (wall time,
+ * seconds; tests pass a pinned one), then saves the state.
+ *
+ * Granularity: lines are dated by the minute of the add that recorded them
+ * (when they were read, not the time written in the line). They are kept in
+ * 1-minute buckets for the last 2 hours (HF_LOGS_WIN_FINE_S) and in 1-hour
+ * buckets beyond; older than 31 days (HF_LOGS_WIN_KEEP_S) they are dropped.
+ * A window of W seconds counts the buckets that started within it
+ * (now - W < start <= now): W = 900 counts the 15 latest minutes, the current
+ * one included, so it covers between W - 60 and W seconds; beyond 2 hours
+ * the edge moves by the hour. Clock steps: after a step back, buckets that
+ * start after the current minute count as the current minute (in sums) and
+ * are folded into it (at the next add): counted once, never kept in the
+ * future; after a step forward, buckets leave the window as time says. */
+#define HF_LOGS_WINDOW_S (15 * 60.0)        /* default: error, warning, critical */
+#define HF_LOGS_SEC_WINDOW_S (30 * 86400.0) /* default: security */
+#define HF_LOGS_WIN_FINE_S (2 * 3600)       /* 1-minute buckets this long, then 1-hour */
+#define HF_LOGS_WIN_KEEP_S (31 * 86400)     /* buckets that started earlier are dropped */
+#define HF_LOGS_WIN_MAX 1024                /* buckets at most (a state file with more is refused) */
+#define HF_LOGS_SEC_DAYS 31                 /* (version 1: days of security history) */
+
+typedef struct hf_logs_bucket {
+    int64_t start;              /* UTC epoch seconds, a multiple of span */
+    uint32_t span;              /* 60 or 3600 */
+    uint64_t count[HF_LOGS_NCLASS];
+} hf_logs_bucket;
+
 typedef struct hf_logs_state {
     hf_logs_fstate *files;      /* owned */
     size_t nfiles, capfiles;
     bool initialized;           /* a probe ran (or a saved state was loaded) */
     int64_t saved_ns;           /* wall clock of the last probe (ns) */
-    int64_t sec_day[HF_LOGS_SEC_DAYS];    /* security events per UTC day (ring) */
-    uint64_t sec_count[HF_LOGS_SEC_DAYS];
+    hf_logs_bucket *win;        /* owned: the window's buckets, in no order */
+    size_t nwin, capwin;
 } hf_logs_state;
 
 void hf_logs_state_init(hf_logs_state *st);
 void hf_logs_state_free(hf_logs_state *st);               /* accepts NULL; clears */
-/* Load a state file written by hf_logs_state_save. A missing file gives an
- * empty state and 0 (first run). Otherwise 0, or -EINVAL (err names file
- * and line) / other negative errno; *st is empty on failure. */
+/* Load a state file written by hf_logs_state_save (or by version 1, which
+ * had no end marker). A missing file gives an empty state and 0 (first
+ * run). Otherwise 0, or a negative errno with err naming the file and what
+ * is wrong ("line N: malformed record", "truncated (no end marker)",
+ * "checksum mismatch", "not a regular file (directory)", "is a symbolic
+ * link"...): the caller reports it and starts afresh; *st is empty. */
 int hf_logs_state_load(hf_logs_state *st, const char *path, char *err, size_t errlen);
-/* Write atomically (temp file in the same directory, fsync, rename). */
+/* The same from len bytes in memory (not modified); name stands for the
+ * file in err. 0, -EINVAL or -ENOMEM. */
+int hf_logs_state_parse(hf_logs_state *st, const char *data, size_t len, const char *name, char *err,
+                        size_t errlen);
+/* Write atomically with hf_file_write_atomic (a temporary file renamed over
+ * path; a symlink at path is replaced, never followed). The last line is
+ * "end <FNV-1a 64 of every byte before it, hex>": a torn or edited file is
+ * refused at load (after a crash: the old file, the new one, or one refused
+ * as truncated). */
 int hf_logs_state_save(const hf_logs_state *st, const char *path, char *err, size_t errlen);
-/* Serialise runs sharing a state file: an exclusive flock(2) on <path>.lock,
- * waiting at most timeout_ms. Returns the lock fd (close it to release; the
- * caller owns it) or a negative errno (-EWOULDBLOCK when still busy). */
+/* Serialise runs sharing a state file: an exclusive flock(2) on <path>.lock
+ * (created mode 0600, opened O_NOFOLLOW: a symlink, directory or other
+ * non-regular lock path is refused with an error naming it), waiting at
+ * most timeout_ms. Returns the lock fd (close it to release; the caller
+ * owns it) or a negative errno (-EWOULDBLOCK when still busy, -ELOOP for a
+ * symlink). */
 int hf_logs_state_lock(const char *path, long timeout_ms, char *err, size_t errlen);
-/* Security history: add n events on the UTC day of wall time now (seconds);
- * sum over the days within [now - days*86400, now]. */
+/* Add count[c] lines of each class at wall time now (seconds), after ageing
+ * the buckets against now. Returns 0, -EINVAL (now not finite, or beyond
+ * 1e15 s) or -ENOMEM (nothing added). */
+int hf_logs_state_window_add(hf_logs_state *st, double now, const uint64_t count[HF_LOGS_NCLASS]);
+/* Lines of class cls in the buckets that started within (now - seconds, now];
+ * 0 for a bad class, clock or non-positive window. */
+uint64_t hf_logs_state_window_sum(const hf_logs_state *st, double now, int cls, double seconds);
+/* The default window of class cls: HF_LOGS_WINDOW_S, or HF_LOGS_SEC_WINDOW_S
+ * for security. */
+double hf_logs_window_default(int cls);
+/* Kept for existing callers: the security class of the window.
+ * sec_add(st, now, n) = window_add of n security lines (an allocation
+ * failure loses them); sec_sum(st, now, days) = window_sum over days * 86400
+ * seconds (a rolling window now, no longer whole UTC days). */
 void hf_logs_state_sec_add(hf_logs_state *st, double now, uint64_t n);
 uint64_t hf_logs_state_sec_sum(const hf_logs_state *st, double now, int days);
 /* Entry helpers (used by the probe and tests). */
@@ -190,9 +250,15 @@ enum hf_logs_event_kind {
     HF_LOGS_EV_TRUNCATED,       /* truncated without a copy: read from 0, tail may be lost */
     HF_LOGS_EV_REPLACED,        /* same name, other content: read from 0 */
     HF_LOGS_EV_INTERMEDIATE,    /* a rotated generation never seen before, read whole */
-    HF_LOGS_EV_VANISHED,        /* gone (not found among siblings): forgotten */
+    HF_LOGS_EV_VANISHED,        /* gone (not found among siblings): forgotten; detail
+                                 * "(replaced by a directory)" etc. when its name
+                                 * now holds something that is not a regular file */
     HF_LOGS_EV_UNREADABLE,      /* open/read/stat failed (detail has errno text) */
-    HF_LOGS_EV_NOMATCH,         /* a glob matched no file (path is the glob) */
+    HF_LOGS_EV_NOMATCH,         /* a glob matched no regular file (path is the glob) */
+    HF_LOGS_EV_NOT_REGULAR,     /* a globbed path that is not a regular file, never
+                                 * opened: detail "(directory)", "(fifo)", "(socket)",
+                                 * "(character device)", "(block device)" or
+                                 * "(dangling symbolic link)"; once per path per call */
 };
 
 typedef struct hf_logs_event {

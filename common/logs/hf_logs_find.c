@@ -131,6 +131,8 @@ void hfl_anchors_build(hf_logs_scan *s)
     const hf_logs_matcher *m = s->m;
 
     s->anc_np = 0;
+    if (!m->simd)
+        return;                 /* no anchor pairs (a literal shorter than 2 bytes) */
     for (size_t i = 0; i < m->nlits; i++) {
         unsigned char a = m->lits[i].s[s->anc_pk[i]] | 0x20, b = m->lits[i].s[s->anc_pk[i] + 1] | 0x20;
         size_t k;

@@ -1,5 +1,6 @@
 /* hf_logs_int: the reading context and the reader (hf_logs_read.c), used by the
- * planner (hf_logs_rotate.c) and the probe (hf_logs.c); not public. Lowest
+ * planner (hf_logs_rotate.c) and the probe (hf_logs.c), and the window's
+ * bucket helper (hf_logs_window.c) the state file uses; not public. Lowest
  * floor of the room: it includes nothing of the planner. */
 #ifndef HF_LOGS_INT_H
 #define HF_LOGS_INT_H
@@ -43,11 +44,17 @@ typedef struct hfl_ctx {
 } hfl_ctx;
 
 /* hf_logs_read.c */
+/* What a stat(2) mode is: "directory", "fifo", "socket", "character device"... */
+const char *hfl_file_kind(mode_t mode);
 int hfl_event(hfl_ctx *c, enum hf_logs_event_kind k, const char *path, const char *detail);
 long hfl_fresult(hfl_ctx *c, const char *path);
 int hfl_read_entry(hfl_ctx *c, size_t idx);
 void hfl_fingerprint_fd(int fd, hf_logs_fstate *e);
 void hfl_on_line(void *ctx, unsigned classes, const char *text, size_t tlen, uint64_t len);
 int hfl_ring_collect(hfl_ctx *c);
+
+/* hf_logs_window.c: add count to the bucket (start, span), created when
+ * needed (never for all-zero counts). 0, -ENOMEM or -ENOSPC (HF_LOGS_WIN_MAX). */
+int hfl_window_put(hf_logs_state *st, int64_t start, uint32_t span, const uint64_t count[HF_LOGS_NCLASS]);
 
 #endif

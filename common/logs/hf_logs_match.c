@@ -39,6 +39,7 @@ static bool add_literals(hf_logs_matcher *m, const char *re, unsigned mask)
         size_t len = strcspn(s, "|");
         if (len == 0 || len > HF_LOGS_LIT_MAX || n == MAX_LITS)
             return false;
+        memset(&tmp[n], 0, sizeof(tmp[n]));    /* pk, g: set later only when minlen >= 2 */
         for (size_t i = 0; i < len; i++) {
             if (strchr(".[]()*+?{}\\^$\n", s[i]))
                 return false;

@@ -25,6 +25,25 @@ int hfl_event(hfl_ctx *c, enum hf_logs_event_kind k, const char *path, const cha
     return 0;
 }
 
+const char *hfl_file_kind(mode_t mode)
+{
+    if (S_ISREG(mode))
+        return "regular file";
+    if (S_ISDIR(mode))
+        return "directory";
+    if (S_ISFIFO(mode))
+        return "fifo";
+    if (S_ISSOCK(mode))
+        return "socket";
+    if (S_ISCHR(mode))
+        return "character device";
+    if (S_ISBLK(mode))
+        return "block device";
+    if (S_ISLNK(mode))
+        return "symbolic link";
+    return "unknown file type";
+}
+
 /* Index of the per-file result for path (created on first use), or -1. */
 long hfl_fresult(hfl_ctx *c, const char *path)
 {
@@ -135,8 +154,9 @@ int hfl_read_entry(hfl_ctx *c, size_t idx)
 
     if (fi < 0)
         return -ENOMEM;
-    fd = open(e->path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-    if (fd < 0 || fstat(fd, &sb) < 0 || (uint64_t)sb.st_ino != e->ino || (uint64_t)sb.st_dev != e->dev) {
+    fd = open(e->path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0 || fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode) || (uint64_t)sb.st_ino != e->ino ||
+        (uint64_t)sb.st_dev != e->dev) {
         /* gone or swapped since planning: the next call sorts it out */
         if (fd >= 0)
             close(fd);

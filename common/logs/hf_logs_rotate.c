@@ -11,7 +11,20 @@
  *     from 0; without a copy the file is read from 0 (truncation reported);
  *   - after a rotation, rotated siblings written since the last call that
  *     we never saw are intermediate generations: read whole;
- *   - a new file is read from 0 (first run: from its end, unless read_existing). */
+ *   - a new file is read from 0 (first run: from its end, unless read_existing);
+ *   - a globbed path that is not a regular file (directory, fifo, socket,
+ *     device, dangling link) is never opened and is reported NOT_REGULAR on
+ *     every call while it is there; it watches nothing (a glob matching only
+ *     such paths also gives NOMATCH).
+ * A watched name that now holds a directory (fifo, socket, device) follows
+ * the vanished-file rule: its inode is looked for among the rotated siblings.
+ * Recoverable: the old file renamed in the same directory to a rotated name
+ * (<name>.1, <name>-DATE...) before the replacement: it is finished from the
+ * saved offset (RENAMED), so the lines written just before are counted.
+ * Not recoverable: the old file deleted (even while a writer holds it open),
+ * compressed, or moved elsewhere: the lines appended since the last call are
+ * lost, reported as VANISHED "(replaced by a directory)" beside NOT_REGULAR.
+ * When a regular file takes the name again it is a new file, read from 0. */
 #include "hf_logs.h"
 #include "hf_logs_rotate.h"
 
@@ -54,7 +67,7 @@ static bool same_file(const struct stat *sb, const hf_logs_fstate *e)
 static int path_fp(const char *path, uint32_t len, uint64_t *h)
 {
     char b[HF_LOGS_FP_MAX];
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     ssize_t n;
 
     if (fd < 0)
@@ -78,13 +91,47 @@ static bool live_known(const hfl_ctx *c, const char *path, const struct stat *sb
     return false;
 }
 
+static bool has_event(const hfl_ctx *c, enum hf_logs_event_kind k, const char *path)
+{
+    for (size_t i = 0; i < c->res->nevents; i++)
+        if (c->res->events[i].kind == k && !strcmp(c->res->events[i].path, path))
+            return true;
+    return false;
+}
+
+/* A globbed path we cannot watch: reported once per call (two globs may
+ * match it), never opened (a fifo would block). A path gone between glob and
+ * stat is not reported: it is a race with a rotation, the planner sees it. */
+static int not_watchable(hfl_ctx *c, const char *path, const struct stat *sb, int err)
+{
+    struct stat lsb;
+    enum hf_logs_event_kind k = HF_LOGS_EV_NOT_REGULAR;
+    char detail[64];
+
+    if (sb)
+        snprintf(detail, sizeof(detail), "(%s)", hfl_file_kind(sb->st_mode));
+    else if (err == ENOENT && lstat(path, &lsb) == 0 && S_ISLNK(lsb.st_mode))
+        hf_strlcpy(detail, "(dangling symbolic link)", sizeof(detail));
+    else if (err == ENOENT)
+        return 0;
+    else {
+        k = HF_LOGS_EV_UNREADABLE;
+        hf_strlcpy(detail, strerror(err), sizeof(detail));
+    }
+    if (has_event(c, k, path))
+        return 0;
+    return hfl_event(c, k, path, detail);
+}
+
 static int add_live(hfl_ctx *c, const char *path)
 {
     struct stat sb;
     hfl_live *n;
 
-    if (stat(path, &sb) < 0 || !S_ISREG(sb.st_mode))
-        return 0;               /* directories, fifos, dangling links: not logs */
+    if (stat(path, &sb) < 0)
+        return not_watchable(c, path, NULL, errno);
+    if (!S_ISREG(sb.st_mode))
+        return not_watchable(c, path, &sb, 0);
     if (live_known(c, path, &sb))
         return 0;               /* one inode is read once, whatever its names */
     n = realloc(c->lives, (c->nlives + 1) * sizeof(*n));
@@ -286,7 +333,7 @@ static int plan_old_rotated(hfl_ctx *c)
         if (!e->rotated)
             continue;
         e->seen = true;
-        if (stat(e->path, &sb) == 0 && same_file(&sb, e)) {
+        if (stat(e->path, &sb) == 0 && S_ISREG(sb.st_mode) && same_file(&sb, e)) {
             e->avail = (uint64_t)sb.st_size;
             e->mtime_ns = mtime_ns(&sb);
             continue;
@@ -337,6 +384,15 @@ static int plan_claim(hfl_ctx *c)
     return 0;
 }
 
+/* A tracked name that now holds a directory, fifo, socket or device. */
+static int replaced_by(hfl_ctx *c, const char *path, const struct stat *sb)
+{
+    char detail[64];
+
+    snprintf(detail, sizeof(detail), "(replaced by a %s)", hfl_file_kind(sb->st_mode));
+    return hfl_event(c, HF_LOGS_EV_VANISHED, path, detail);
+}
+
 /* Watched inodes no longer globbed: rotated by rename, or gone. */
 static int plan_unclaimed(hfl_ctx *c)
 {
@@ -367,8 +423,16 @@ static int plan_unclaimed(hfl_ctx *c)
         }
         e->drop = true;
         exists = stat(e->path, &sb) == 0;
-        if (exists && same_file(&sb, e))
+        /* (S_ISREG first: a deleted file's inode number is often reused at once) */
+        if (exists && S_ISREG(sb.st_mode) && same_file(&sb, e))
             continue;           /* still there, no longer globbed (configuration changed) */
+        if (exists && !S_ISREG(sb.st_mode)) {
+            /* replaced by a directory, fifo...: vanished (its rotated copy,
+             * if any, was looked for above); the path is NOT_REGULAR */
+            if (replaced_by(c, e->path, &sb) < 0)
+                return -ENOMEM;
+            continue;
+        }
         if (hfl_event(c, exists ? HF_LOGS_EV_REPLACED : HF_LOGS_EV_VANISHED, e->path, NULL) < 0)
             return -ENOMEM;
         if (exists && note_rotation(c, c->st->files[i].path) < 0)
@@ -383,7 +447,7 @@ static void position_at_end(hfl_ctx *c, hf_logs_fstate *e, const char *path)
 {
     uint64_t size = e->avail, win = c->bufsz < HFL_TAIL_WINDOW ? c->bufsz : HFL_TAIL_WINDOW;
     uint64_t from = size > win ? size - win : 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     ssize_t n;
     const char *nl;
 

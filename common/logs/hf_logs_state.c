@@ -1,28 +1,35 @@
-/* hf_logs_state: per-file offsets and the security history, and their file.
+/* hf_logs_state: per-file offsets and the window's buckets, and their file.
  *
  * Format (text, one record a line, fields separated by one space):
- *   helixflow-logs-state 1
+ *   helixflow-logs-state 2
  *   saved <wall ns>
- *   sec <utc day> <count>                 (0..31 lines)
+ *   win <start s> <span s> <error> <warning> <critical> <security>
+ *                                         (0..HF_LOGS_WIN_MAX lines)
  *   file <dev> <ino> <offset> <size> <mtime ns> <fp hex> <fp len> <partial>
  *        <partial flags> <rotated 0|1> <path> <origin|->
- * Paths are escaped: bytes <= ' ', '%', >= 0x7f (and a leading '-') as %XX. */
+ *   end <FNV-1a 64 (hf_hash64) of every byte before this line, 16 hex digits>
+ * Paths are escaped: bytes <= ' ', '%', >= 0x7f (and a leading '-') as %XX.
+ * A file that is truncated, edited, not a regular file or a symlink is
+ * refused with an error naming it and what is wrong; the caller starts afresh.
+ * Version 1 (still read) had no end line, and "sec <utc day> <count>"
+ * instead of "win": each becomes a 1-hour security bucket at the start of
+ * its day. */
 #include "hf_logs.h"
+#include "hf_logs_int.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <limits.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #define STATE_MAGIC "helixflow-logs-state"
-#define STATE_VERSION 1
+#define STATE_VERSION 2
 #define STATE_MAX (16u * 1024 * 1024)
 
 uint64_t hf_logs_fp_hash(const void *data, size_t len)
@@ -49,6 +56,7 @@ void hf_logs_state_free(hf_logs_state *st)
     for (size_t i = 0; i < st->nfiles; i++)
         fstate_clear(&st->files[i]);
     free(st->files);
+    free(st->win);
     hf_logs_state_init(st);
 }
 
@@ -84,20 +92,51 @@ void hf_logs_state_remove(hf_logs_state *st, size_t i)
     st->nfiles--;
 }
 
+/* <path>.lock, created 0600 if needed; never through a symlink, never a
+ * directory, fifo or device. */
+static int lock_open(const char *lp, char *err, size_t errlen)
+{
+    struct stat sb;
+    int fd = open(lp, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK, 0600);
+    int r;
+
+    if (fd < 0) {
+        r = -errno;
+        if (lstat(lp, &sb) == 0 && S_ISLNK(sb.st_mode))
+            hf_err_set(err, errlen, "state lock %s: is a symbolic link (refused: a lock file is never followed)", lp);
+        else if (r == -EISDIR)
+            hf_err_set(err, errlen, "state lock %s: not a regular file (directory)", lp);
+        else
+            hf_err_set(err, errlen, "state lock %s: %s", lp, strerror(-r));
+        return r;
+    }
+    r = fstat(fd, &sb) < 0 ? -errno : 0;
+    if (r < 0)
+        hf_err_set(err, errlen, "state lock %s: %s", lp, strerror(-r));
+    else if (!S_ISREG(sb.st_mode)) {
+        hf_err_set(err, errlen, "state lock %s: not a regular file (%s)", lp, hfl_file_kind(sb.st_mode));
+        r = -EINVAL;
+    }
+    if (r < 0) {
+        close(fd);
+        return r;
+    }
+    return fd;
+}
+
 int hf_logs_state_lock(const char *path, long timeout_ms, char *err, size_t errlen)
 {
     char lp[HF_PATH_MAX];
     double until = hf_mono_now() + (double)timeout_ms / 1000.0;
     int fd;
 
-    if ((size_t)snprintf(lp, sizeof(lp), "%s.lock", path) >= sizeof(lp))
+    if ((size_t)snprintf(lp, sizeof(lp), "%s.lock", path) >= sizeof(lp)) {
+        hf_err_set(err, errlen, "state lock for %s: path too long", path);
         return -ENAMETOOLONG;
-    fd = open(lp, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
-    if (fd < 0) {
-        int r = -errno;
-        hf_err_set(err, errlen, "state lock %s: %s", lp, strerror(-r));
-        return r;
     }
+    fd = lock_open(lp, err, errlen);
+    if (fd < 0)
+        return fd;
     while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
         struct timespec ts = {0, 20 * 1000 * 1000};
         if ((errno != EWOULDBLOCK && errno != EINTR) || hf_mono_now() >= until) {
@@ -110,36 +149,6 @@ int hf_logs_state_lock(const char *path, long timeout_ms, char *err, size_t errl
         nanosleep(&ts, NULL);
     }
     return fd;
-}
-
-/* ---- security history --------------------------------------------------- */
-
-static int64_t utc_day(double now)
-{
-    return (int64_t)floor(now / 86400.0);
-}
-
-void hf_logs_state_sec_add(hf_logs_state *st, double now, uint64_t n)
-{
-    int64_t day = utc_day(now);
-    size_t slot = (size_t)(((day % HF_LOGS_SEC_DAYS) + HF_LOGS_SEC_DAYS) % HF_LOGS_SEC_DAYS);
-
-    if (st->sec_day[slot] != day) {
-        st->sec_day[slot] = day;
-        st->sec_count[slot] = 0;
-    }
-    st->sec_count[slot] += n;
-}
-
-uint64_t hf_logs_state_sec_sum(const hf_logs_state *st, double now, int days)
-{
-    int64_t day = utc_day(now);
-    uint64_t sum = 0;
-
-    for (size_t i = 0; i < HF_LOGS_SEC_DAYS; i++)
-        if (st->sec_count[i] && st->sec_day[i] <= day && st->sec_day[i] > day - days)
-            sum += st->sec_count[i];
-    return sum;
 }
 
 /* ---- save ------------------------------------------------------------------ */
@@ -155,71 +164,52 @@ static void put_escaped(hf_buf *b, const char *s)
     }
 }
 
-static int write_all(int fd, const char *p, size_t n)
+static void format_state(const hf_logs_state *st, hf_buf *b)
 {
-    while (n) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w < 0)
-            return -errno;
-        p += w;
-        n -= (size_t)w;
+    hf_buf_printf(b, "%s %d\nsaved %" PRId64 "\n", STATE_MAGIC, STATE_VERSION, st->saved_ns);
+    for (size_t i = 0; i < st->nwin; i++) {
+        const hf_logs_bucket *w = &st->win[i];
+        hf_buf_printf(b, "win %" PRId64 " %" PRIu32, w->start, w->span);
+        for (int c = 0; c < HF_LOGS_NCLASS; c++)
+            hf_buf_printf(b, " %" PRIu64, w->count[c]);
+        hf_buf_append(b, "\n", 1);
     }
-    return 0;
+    for (size_t i = 0; i < st->nfiles; i++) {
+        const hf_logs_fstate *f = &st->files[i];
+        hf_buf_printf(b, "file %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRId64
+                      " %016" PRIx64 " %" PRIu32 " %" PRIu64 " %u %d ",
+                      f->dev, f->ino, f->offset, f->size, f->mtime_ns, f->fp, f->fp_len,
+                      f->partial, f->pflags, f->rotated ? 1 : 0);
+        put_escaped(b, f->path);
+        hf_buf_append(b, " ", 1);
+        if (f->origin)
+            put_escaped(b, f->origin);
+        else
+            hf_buf_append(b, "-", 1);
+        hf_buf_append(b, "\n", 1);
+    }
+    if (!b->oom)
+        hf_buf_printf(b, "end %016" PRIx64 "\n", hf_hash64(b->s, b->len, HF_HASH_SEED));
 }
 
 int hf_logs_state_save(const hf_logs_state *st, const char *path, char *err, size_t errlen)
 {
     hf_buf b = {0};
-    char tmp[HF_PATH_MAX];
-    int fd, r;
+    char uerr[HF_ERR_MAX];
+    int r;
 
-    hf_buf_printf(&b, "%s %d\nsaved %" PRId64 "\n", STATE_MAGIC, STATE_VERSION, st->saved_ns);
-    for (size_t i = 0; i < HF_LOGS_SEC_DAYS; i++)
-        if (st->sec_count[i])
-            hf_buf_printf(&b, "sec %" PRId64 " %" PRIu64 "\n", st->sec_day[i], st->sec_count[i]);
-    for (size_t i = 0; i < st->nfiles; i++) {
-        const hf_logs_fstate *f = &st->files[i];
-        hf_buf_printf(&b, "file %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRId64
-                      " %016" PRIx64 " %" PRIu32 " %" PRIu64 " %u %d ",
-                      f->dev, f->ino, f->offset, f->size, f->mtime_ns, f->fp, f->fp_len,
-                      f->partial, f->pflags, f->rotated ? 1 : 0);
-        put_escaped(&b, f->path);
-        hf_buf_append(&b, " ", 1);
-        if (f->origin)
-            put_escaped(&b, f->origin);
-        else
-            hf_buf_append(&b, "-", 1);
-        hf_buf_append(&b, "\n", 1);
-    }
+    format_state(st, &b);
     if (b.oom) {
         hf_buf_free(&b);
+        hf_err_set(err, errlen, "state file %s: out of memory", path);
         return -ENOMEM;
     }
-    if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path) >= sizeof(tmp)) {
-        hf_buf_free(&b);
-        hf_err_set(err, errlen, "state file %s: path too long", path);
-        return -ENAMETOOLONG;
-    }
-    fd = mkostemp(tmp, O_CLOEXEC);
-    if (fd < 0) {
-        r = -errno;
-        hf_err_set(err, errlen, "state file %s: cannot create temporary file: %s", path, strerror(-r));
-        hf_buf_free(&b);
-        return r;
-    }
-    r = write_all(fd, b.s, b.len);
-    if (r == 0 && fsync(fd) < 0)
-        r = -errno;
-    if (close(fd) < 0 && r == 0)
-        r = -errno;
-    if (r == 0 && rename(tmp, path) < 0)
-        r = -errno;
-    if (r < 0) {
-        unlink(tmp);
-        hf_err_set(err, errlen, "state file %s: %s", path, strerror(-r));
-    }
+    uerr[0] = '\0';
+    r = hf_file_write_atomic(path, b.s, b.len, uerr, sizeof(uerr));
+    if (r < 0 && !strncmp(uerr, path, strlen(path)))
+        hf_err_set(err, errlen, "state file %s", uerr);         /* "<path>...: why" */
+    else if (r < 0)
+        hf_err_set(err, errlen, "state file %s: %s", path, uerr[0] ? uerr : strerror(-r));
     hf_buf_free(&b);
     return r;
 }
@@ -341,78 +331,223 @@ static int load_file_rec(hf_logs_state *st, char **f)
     return 0;
 }
 
-static int load_line(hf_logs_state *st, char *line, size_t lineno, size_t *nsec)
+/* A window bucket: "win <start> <span> <count>...", or version 1's
+ * "sec <day> <count>" (security, one hour at the start of the day). */
+static int load_win_rec(hf_logs_state *st, char **f, size_t n, int version)
+{
+    uint64_t count[HF_LOGS_NCLASS] = {0}, span = 3600;
+    int64_t start;
+
+    if (version == 1) {
+        if (n != 3 || num_i64(f[1], &start) < 0 || num_u64(f[2], &count[HF_LOGS_SECURITY], 10) < 0 ||
+            start > INT64_MAX / 86400 || start < INT64_MIN / 86400)
+            return -EINVAL;
+        start *= 86400;
+    } else {
+        if (n != 3 + HF_LOGS_NCLASS || num_i64(f[1], &start) < 0 || num_u64(f[2], &span, 10) < 0 ||
+            (span != 60 && span != 3600) || start % (int64_t)span)
+            return -EINVAL;
+        for (int c = 0; c < HF_LOGS_NCLASS; c++)
+            if (num_u64(f[3 + c], &count[c], 10) < 0)
+                return -EINVAL;
+    }
+    return hfl_window_put(st, start, (uint32_t)span, count);
+}
+
+static int load_line(hf_logs_state *st, char *line, size_t lineno, int *version)
 {
     char *f[16];
     size_t n = fields(line, f, 15);
-    uint64_t cnt;
-    int64_t day;
 
     if (lineno == 1) {
         if (n != 2 || strcmp(f[0], STATE_MAGIC))
             return -EINVAL;
-        return strcmp(f[1], "1") ? -EPROTO : 0;
+        if (strcmp(f[1], "1") && strcmp(f[1], "2"))
+            return -EPROTO;
+        *version = f[1][0] - '0';
+        return 0;
     }
     if (n == 2 && !strcmp(f[0], "saved"))
         return num_i64(f[1], &st->saved_ns);
-    if (n == 3 && !strcmp(f[0], "sec")) {
-        if (num_i64(f[1], &day) < 0 || num_u64(f[2], &cnt, 10) < 0 || *nsec >= HF_LOGS_SEC_DAYS)
-            return -EINVAL;
-        st->sec_day[*nsec] = day;
-        st->sec_count[(*nsec)++] = cnt;
-        return 0;
-    }
+    if (!strcmp(f[0], *version == 1 ? "sec" : "win"))
+        return load_win_rec(st, f, n, *version);
     if (n == 13 && !strcmp(f[0], "file"))
         return load_file_rec(st, f);
     return -EINVAL;
 }
 
-int hf_logs_state_load(hf_logs_state *st, const char *path, char *err, size_t errlen)
+/* Read fd to its end into a NUL-terminated buffer of at most max bytes. */
+static long read_fd(int fd, size_t max, char **out)
 {
-    char *data, *line, *next;
-    long len = hf_file_read(path, STATE_MAX, &data);
-    size_t lineno = 0, nsec = 0;
-    int r = 0;
+    hf_buf b = {0};
+    char chunk[8192];
 
-    hf_logs_state_init(st);
-    if (len == -ENOENT)
-        return 0;
-    if (len < 0) {
-        hf_err_set(err, errlen, "state file %s: %s", path, strerror((int)-len));
-        return (int)len;
-    }
-    if ((size_t)len != strlen(data)) {
-        free(data);
-        hf_err_set(err, errlen, "state file %s: contains NUL bytes", path);
-        return -EINVAL;
-    }
-    for (line = data; *line; line = next) {
-        next = strchr(line, '\n');
-        if (!next) {
-            r = -EINVAL;        /* every record ends with a newline: a torn write */
-            lineno++;
+    for (;;) {
+        ssize_t n = read(fd, chunk, sizeof(chunk));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 || b.len + (size_t)(n > 0 ? n : 0) > max || b.oom) {
+            long r = n < 0 ? -errno : b.oom ? -ENOMEM : -EFBIG;
+            hf_buf_free(&b);
+            return r;
+        }
+        if (n == 0)
             break;
+        hf_buf_append(&b, chunk, (size_t)n);
+    }
+    *out = b.s ? b.s : calloc(1, 1);
+    return *out ? (long)b.len : -ENOMEM;
+}
+
+/* The state file's bytes: a regular file (never through a symlink, never
+ * blocking on a fifo) of at most STATE_MAX bytes. Returns its length, or a
+ * negative errno with err set (not for -ENOENT). */
+static long read_state(const char *path, char **out, char *err, size_t errlen)
+{
+    struct stat sb;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK);
+    long r;
+
+    *out = NULL;
+    if (fd < 0) {
+        r = -errno;
+        if (lstat(path, &sb) == 0 && S_ISLNK(sb.st_mode))
+            hf_err_set(err, errlen, "state file %s: is a symbolic link (refused: never followed)", path);
+        else if (r != -ENOENT)
+            hf_err_set(err, errlen, "state file %s: %s", path, strerror((int)-r));
+        return r;
+    }
+    if (fstat(fd, &sb) < 0)
+        r = -errno;
+    else if (!S_ISREG(sb.st_mode)) {
+        close(fd);
+        hf_err_set(err, errlen, "state file %s: not a regular file (%s)", path, hfl_file_kind(sb.st_mode));
+        return S_ISDIR(sb.st_mode) ? -EISDIR : -EINVAL;
+    } else
+        r = read_fd(fd, STATE_MAX, out);
+    close(fd);
+    if (r >= 0)
+        return r;
+    if (r == -EFBIG)
+        hf_err_set(err, errlen, "state file %s: larger than %u bytes", path, STATE_MAX);
+    else
+        hf_err_set(err, errlen, "state file %s: %s", path, strerror((int)-r));
+    return r;
+}
+
+/* Version 2 ends with "end <FNV-1a 64 of every byte before that line>";
+ * *body is where that line starts. Returns NULL, or what is wrong. */
+static const char *check_end(const char *data, size_t len, size_t *body)
+{
+    const char *nl, *line;
+    uint64_t want;
+    char hex[17];
+
+    if (len == 0 || data[len - 1] != '\n')
+        return "truncated (no end marker)";
+    nl = len > 1 ? memrchr(data, '\n', len - 1) : NULL;
+    line = nl ? nl + 1 : data;
+    if ((size_t)(data + len - 1 - line) != 4 + 16 || memcmp(line, "end ", 4) ||
+        strspn(line + 4, "0123456789abcdef") < 16)
+        return "truncated (no end marker)";
+    memcpy(hex, line + 4, 16);
+    hex[16] = '\0';
+    want = strtoull(hex, NULL, 16);
+    *body = (size_t)(line - data);
+    if (hf_hash64(data, *body, HF_HASH_SEED) != want)
+        return "checksum mismatch (corrupted, or edited by hand)";
+    return NULL;
+}
+
+/* Records line by line. Returns 0, or a negative errno with *lineno the
+ * line at fault and *why set when the whole file is at fault. */
+static int parse_state(hf_logs_state *st, char *data, size_t len, size_t *lineno, const char **why)
+{
+    size_t body = len, ebody = len;
+    const char *ewhy = check_end(data, len, &ebody);    /* before lines are cut */
+    int r = 0, version = 0;
+
+    *lineno = 0;
+    *why = len != strlen(data) ? "contains NUL bytes" : len == 0 ? "empty (truncated)" : NULL;
+    if (*why)
+        return -EINVAL;
+    for (char *line = data, *next; r == 0 && line < data + body; line = next) {
+        next = memchr(line, '\n', (size_t)(data + body - line));
+        ++*lineno;
+        if (!next) {            /* every record ends with a newline: a torn write */
+            *why = "truncated (last line incomplete)";
+            return -EINVAL;
         }
         *next++ = '\0';
-        lineno++;
-        r = load_line(st, line, lineno, &nsec);
-        if (r < 0)
-            break;
+        r = load_line(st, line, *lineno, &version);
+        if (r == 0 && *lineno == 1 && version >= 2) {
+            if ((*why = ewhy))
+                return -EINVAL;
+            body = ebody;
+        }
     }
-    if (r == 0 && lineno == 0)
-        r = -EINVAL;
+    return r;
+}
+
+/* Parse data (NUL-terminated, len bytes, cut in place) into st; on failure
+ * st is empty and err names the file and what is wrong. */
+static int parse_named(hf_logs_state *st, char *data, size_t len, const char *name, char *err,
+                       size_t errlen)
+{
+    size_t lineno;
+    const char *why;
+    int r = parse_state(st, data, len, &lineno, &why);
+
+    if (r == 0) {
+        st->initialized = true;
+        return 0;
+    }
+    hf_logs_state_free(st);
+    if (why)
+        hf_err_set(err, errlen, "state file %s: %s", name, why);
+    else if (r == -EPROTO)
+        hf_err_set(err, errlen, "state file %s: unsupported version", name);
+    else if (r == -ENOMEM)
+        hf_err_set(err, errlen, "state file %s: out of memory", name);
+    else if (r == -ENOSPC)
+        hf_err_set(err, errlen, "state file %s line %zu: more than %d window buckets", name, lineno,
+                   HF_LOGS_WIN_MAX);
+    else
+        hf_err_set(err, errlen, "state file %s line %zu: malformed record", name, lineno);
+    return r == -ENOMEM ? r : -EINVAL;
+}
+
+int hf_logs_state_parse(hf_logs_state *st, const char *data, size_t len, const char *name, char *err,
+                        size_t errlen)
+{
+    char *copy = malloc(len + 1);
+    int r;
+
+    hf_logs_state_init(st);
+    if (!copy) {
+        hf_err_set(err, errlen, "state file %s: out of memory", name);
+        return -ENOMEM;
+    }
+    memcpy(copy, data, len);
+    copy[len] = '\0';
+    r = parse_named(st, copy, len, name, err, errlen);
+    free(copy);
+    return r;
+}
+
+int hf_logs_state_load(hf_logs_state *st, const char *path, char *err, size_t errlen)
+{
+    char *data;
+    long len;
+    int r;
+
+    hf_logs_state_init(st);
+    len = read_state(path, &data, err, errlen);
+    if (len == -ENOENT)
+        return 0;
+    if (len < 0)
+        return (int)len;
+    r = parse_named(st, data, (size_t)len, path, err, errlen);
     free(data);
-    if (r < 0) {
-        hf_logs_state_free(st);
-        if (r == -EPROTO)
-            hf_err_set(err, errlen, "state file %s: unsupported version", path);
-        else if (r == -ENOMEM)
-            hf_err_set(err, errlen, "state file %s: out of memory", path);
-        else
-            hf_err_set(err, errlen, "state file %s line %zu: malformed record", path,
-                       lineno ? lineno : 1);
-        return r == -EPROTO ? -EINVAL : r;
-    }
-    st->initialized = true;
-    return 0;
+    return r;
 }

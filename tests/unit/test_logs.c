@@ -1,5 +1,6 @@
-/* Unit tests: hf_logs (classifier, state file, rotation, budgets). Every
- * test works in its own temporary directory. */
+/* Unit tests: hf_logs (classifier, rotation, budgets; the state file and the
+ * window are in test_logs_state.c, non-regular paths in test_logs_paths.c).
+ * Every test works in its own temporary directory. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -533,93 +534,6 @@ static void test_byte_budget_continuation(void **state)
     tdir_rm(&t);
 }
 
-/* ---- state file ------------------------------------------------------------ */
-
-static void test_state_save_load(void **state)
-{
-    tdir t;
-    run r;
-    hf_logs_state st2;
-    char sp[400], err[HF_ERR_MAX];
-
-    (void)state;
-    tdir_make(&t);
-    run_init(&r, &t, true);
-    errors(&t, "a b%.log", 2);
-    append(&t, "a b%.log", "ERROR partial");
-    assert_int_equal(probe(&r), 2);
-    hf_logs_state_sec_add(&r.st, 1e9, 3);
-    path_of(&t, "st", sp, sizeof(sp));
-    assert_int_equal(hf_logs_state_save(&r.st, sp, err, sizeof(err)), 0);
-    assert_int_equal(hf_logs_state_load(&st2, sp, err, sizeof(err)), 0);
-    assert_true(st2.initialized);
-    assert_int_equal(st2.nfiles, 1);
-    assert_string_equal(st2.files[0].path, r.st.files[0].path);
-    assert_int_equal(st2.files[0].offset, r.st.files[0].offset);
-    assert_int_equal(st2.files[0].partial, 13);
-    assert_int_equal(st2.files[0].pflags, HF_LOGS_CLASS_BIT(HF_LOGS_ERROR));
-    assert_int_equal(st2.files[0].fp, r.st.files[0].fp);
-    assert_int_equal(hf_logs_state_sec_sum(&st2, 1e9 + 86400, 30), 3);
-    assert_int_equal(hf_logs_state_sec_sum(&st2, 1e9 + 40 * 86400.0, 30), 0);
-    hf_logs_state_free(&st2);
-    path_of(&t, "missing", sp, sizeof(sp));
-    assert_int_equal(hf_logs_state_load(&st2, sp, err, sizeof(err)), 0);
-    assert_false(st2.initialized);
-    run_free(&r);
-    tdir_rm(&t);
-}
-
-static void test_state_corrupt(void **state)
-{
-    static const char *const bad[] = {
-        "garbage\n",
-        "helixflow-logs-state 2\n",
-        "helixflow-logs-state 1\nsaved 5\nfile 1 2 3\n",
-        "helixflow-logs-state 1\nsaved 5\nfile 1 2 10 10 0 00ff 300 0 0 0 /x -\n",
-        "helixflow-logs-state 1\nsaved 5\nfile 1 2 10 10 0 00ff 4 0 0 0 /x -",
-        "",
-    };
-    static const char *const msg[] = {
-        "line 1: malformed record", "unsupported version", "line 3: malformed record",
-        "line 3: malformed record", "line 3: malformed record", "line 1: malformed record",
-    };
-    tdir t;
-    hf_logs_state st;
-    char sp[400], err[HF_ERR_MAX], want[600];
-
-    (void)state;
-    tdir_make(&t);
-    path_of(&t, "st", sp, sizeof(sp));
-    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        put(&t, "st", "w", bad[i], strlen(bad[i]));
-        assert_int_equal(hf_logs_state_load(&st, sp, err, sizeof(err)), -EINVAL);
-        assert_int_equal(st.nfiles, 0);
-        snprintf(want, sizeof(want), "state file %s%s%s", sp, msg[i][0] == 'l' ? " " : ": ", msg[i]);
-        assert_string_equal(err, want);
-    }
-    tdir_rm(&t);
-}
-
-static void test_lock(void **state)
-{
-    tdir t;
-    char sp[400], err[HF_ERR_MAX];
-    int a, b;
-
-    (void)state;
-    tdir_make(&t);
-    path_of(&t, "st", sp, sizeof(sp));
-    a = hf_logs_state_lock(sp, 100, err, sizeof(err));
-    assert_true(a >= 0);
-    b = hf_logs_state_lock(sp, 50, err, sizeof(err));
-    assert_int_equal(b, -EWOULDBLOCK);
-    close(a);
-    b = hf_logs_state_lock(sp, 50, err, sizeof(err));
-    assert_true(b >= 0);
-    close(b);
-    tdir_rm(&t);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -641,9 +555,6 @@ int main(void)
         cmocka_unit_test(test_new_and_vanished),
         cmocka_unit_test(test_rotate_twice),
         cmocka_unit_test(test_byte_budget_continuation),
-        cmocka_unit_test(test_state_save_load),
-        cmocka_unit_test(test_state_corrupt),
-        cmocka_unit_test(test_lock),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

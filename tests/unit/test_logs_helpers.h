@@ -1,6 +1,7 @@
-/* Helpers of tests/unit/test_logs.c: a temporary directory of log files,
- * writing, rotating and truncating them, and a probe with its state.
- * Included by test_logs.c only (static functions). */
+/* Helpers of the hf_logs unit tests (test_logs.c, test_logs_paths.c,
+ * test_logs_state.c): a temporary directory of log files, writing, rotating
+ * and truncating them, and a probe with its state. Static inline: a test file
+ * need not use them all. */
 #ifndef TEST_LOGS_HELPERS_H
 #define TEST_LOGS_HELPERS_H
 
@@ -12,7 +13,7 @@ typedef struct tdir {
     const char *globs[1];
 } tdir;
 
-static void tdir_make(tdir *t)
+static inline void tdir_make(tdir *t)
 {
     snprintf(t->dir, sizeof(t->dir), "%s/hf-test-logs-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
     assert_non_null(mkdtemp(t->dir));
@@ -20,19 +21,19 @@ static void tdir_make(tdir *t)
     t->globs[0] = t->glob;
 }
 
-static void tdir_rm(tdir *t)
+static inline void tdir_rm(tdir *t)
 {
     char cmd[400];
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", t->dir);
     assert_int_equal(system(cmd), 0);
 }
 
-static void path_of(const tdir *t, const char *name, char *out, size_t n)
+static inline void path_of(const tdir *t, const char *name, char *out, size_t n)
 {
     snprintf(out, n, "%s/%s", t->dir, name);
 }
 
-static void put(const tdir *t, const char *name, const char *mode, const void *data, size_t len)
+static inline void put(const tdir *t, const char *name, const char *mode, const void *data, size_t len)
 {
     char p[400];
     FILE *f;
@@ -44,12 +45,12 @@ static void put(const tdir *t, const char *name, const char *mode, const void *d
     assert_int_equal(fclose(f), 0);
 }
 
-static void append(const tdir *t, const char *name, const char *s)
+static inline void append(const tdir *t, const char *name, const char *s)
 {
     put(t, name, "a", s, strlen(s));
 }
 
-static void mv(const tdir *t, const char *a, const char *b)
+static inline void mv(const tdir *t, const char *a, const char *b)
 {
     char pa[400], pb[400];
     path_of(t, a, pa, sizeof(pa));
@@ -57,7 +58,7 @@ static void mv(const tdir *t, const char *a, const char *b)
     assert_int_equal(rename(pa, pb), 0);
 }
 
-static void copy_file(const tdir *t, const char *a, const char *b)
+static inline void copy_file(const tdir *t, const char *a, const char *b)
 {
     char pa[400], *data;
     long n;
@@ -69,7 +70,7 @@ static void copy_file(const tdir *t, const char *a, const char *b)
     free(data);
 }
 
-static void truncate_file(const tdir *t, const char *name)
+static inline void truncate_file(const tdir *t, const char *name)
 {
     char p[400];
     path_of(t, name, p, sizeof(p));
@@ -80,7 +81,7 @@ static void truncate_file(const tdir *t, const char *name)
  * a fingerprint cannot tell byte-identical generations apart. */
 static unsigned line_seq;
 
-static void lines_of(const tdir *t, const char *name, int n, const char *what)
+static inline void lines_of(const tdir *t, const char *name, int n, const char *what)
 {
     for (int i = 0; i < n; i++) {
         char l[128];
@@ -89,12 +90,12 @@ static void lines_of(const tdir *t, const char *name, int n, const char *what)
     }
 }
 
-static void errors(const tdir *t, const char *name, int n)
+static inline void errors(const tdir *t, const char *name, int n)
 {
     lines_of(t, name, n, "ERROR [svc] something failed");
 }
 
-static void infos(const tdir *t, const char *name, int n)
+static inline void infos(const tdir *t, const char *name, int n)
 {
     lines_of(t, name, n, "INFO  [svc] request completed status=200");
 }
@@ -106,7 +107,7 @@ typedef struct run {
     hf_logs_result res;
 } run;
 
-static void run_init(run *r, tdir *t, bool read_existing)
+static inline void run_init(run *r, tdir *t, bool read_existing)
 {
     char err[HF_ERR_MAX];
 
@@ -121,14 +122,14 @@ static void run_init(run *r, tdir *t, bool read_existing)
 }
 
 /* One probe call; returns new error lines. */
-static uint64_t probe(run *r)
+static inline uint64_t probe(run *r)
 {
     hf_logs_result_free(&r->res);
     assert_int_equal(hf_logs_probe(&r->cfg, &r->st, &r->res), 0);
     return r->res.count[HF_LOGS_ERROR];
 }
 
-static bool has_event(const run *r, enum hf_logs_event_kind k)
+static inline bool has_event(const run *r, enum hf_logs_event_kind k)
 {
     for (size_t i = 0; i < r->res.nevents; i++)
         if (r->res.events[i].kind == k)
@@ -136,7 +137,7 @@ static bool has_event(const run *r, enum hf_logs_event_kind k)
     return false;
 }
 
-static void run_free(run *r)
+static inline void run_free(run *r)
 {
     hf_logs_result_free(&r->res);
     hf_logs_state_free(&r->st);
@@ -144,7 +145,7 @@ static void run_free(run *r)
 }
 
 /* Let mtimes move past the saved time (ns clocks, coarse filesystems). */
-static void tick(void)
+static inline void tick(void)
 {
     struct timespec ts = {0, 20 * 1000 * 1000};
     nanosleep(&ts, NULL);
