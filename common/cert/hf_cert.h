@@ -15,9 +15,9 @@
  * stat(); it can be saved to / loaded from a versioned text state file.
  *
  * No globals; every function is thread-safe (a cache may be shared by several
- * threads: it locks itself). The live comparison uses libcurl: curl >= 7.84
- * initialises itself thread-safely, older ones need curl_global_init() before
- * threads start. */
+ * threads: it locks itself). The live comparison is one OpenSSL TLS handshake
+ * (SNI = the URL's host name) over a TCP connection, no HTTP request; the
+ * whole, name resolution included, is bounded by timeout_ms. */
 #ifndef HF_CERT_H
 #define HF_CERT_H
 
@@ -64,9 +64,12 @@ typedef struct hf_cert_config {
     const char *ca_path;            /* hashed CA directory (c_rehash); NULL = none */
     bool no_verify;                 /* skip verification (default: verify; against
                                        ca_file/ca_path when given, else the system store) */
-    const char *url;                /* https URL whose served leaf is compared with
-                                       the first certificate; NULL = not compared */
-    long timeout_ms;                /* bounds the TLS fetch; 0 = 10000 */
+    const char *url;                /* https://host[:port][/path] (host: a name, an IPv4
+                                       address or [IPv6]; port 443 by default) whose
+                                       served leaf is compared with the first
+                                       certificate; NULL = not compared */
+    long timeout_ms;                /* bounds resolving + connecting + the TLS
+                                       handshake together; <= 0: 10000 */
     double now;                     /* UTC epoch seconds; 0 = the real clock */
     size_t max_bytes;               /* file size limit; 0 = HF_CERT_MAX_BYTES */
     hf_cert_cache *cache;           /* NULL = parse every time; not owned */

@@ -39,10 +39,30 @@ int hf_cert_summarize_all(STACK_OF(X509) *sk, hf_cert_info **certs, size_t *ncer
  * when empty; a static string); clears the queue. */
 const char *hf_cert_ossl_reason(void);
 
-/* Fetch the leaf served by an https URL within timeout_ms and summarise it.
- * Returns 0 or negative errno with err naming the URL. */
+/* Fetch the leaf served by an https URL within timeout_ms (0 = 10 s: the
+ * whole of resolving, connecting and the handshake) and summarise it.
+ * Returns 0 or negative errno with err naming the URL: -EINVAL (the URL),
+ * -EHOSTUNREACH (resolving), -ETIMEDOUT, -ECONNREFUSED..., -EPROTO (TLS),
+ * -ENODATA (no certificate), -ENOMEM. */
 int hf_cert_fetch_served(const char *url, long timeout_ms, hf_cert_info *info,
                          char *err, size_t errlen);
+
+/* https://host[:port][/path]: host a name, an IPv4 address or [IPv6]. */
+typedef struct hf_cert_url {
+    char host[256];                 /* without the brackets */
+    char port[8];                   /* decimal, "443" by default */
+    bool ip_literal;                /* no SNI for an address */
+} hf_cert_url;
+
+/* Strict parse. Returns 0 or -EINVAL with err "<url>: <what is wrong>". */
+int hf_cert_url_parse(const char *url, hf_cert_url *u, char *err, size_t errlen);
+/* Resolve and connect (non-blocking socket) before the monotonic deadline
+ * (budget_ms is quoted in errors). Returns 0 with *fd, or negative errno
+ * with err naming the URL and what failed. */
+int hf_cert_net_connect(const hf_cert_url *u, double deadline, long budget_ms, const char *url,
+                        int *fd, char *err, size_t errlen);
+/* poll() fd for events until the monotonic deadline: 0, -ETIMEDOUT, -errno. */
+int hf_cert_net_wait(int fd, short events, double deadline);
 
 /* Cache internals used by the probe. The cache copies what it is given. */
 typedef struct hf_cert_entry_view {

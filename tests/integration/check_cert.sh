@@ -134,7 +134,7 @@ expect_exact "CA file unparseable" 3 \
     -- C --cert "$CT/valid.crt" --ca "$CT/garbage.crt"
 free_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 expect_check "endpoint unreachable" 3 \
-    "^HELIXFLOW CERT UNKNOWN: valid.crt: cannot fetch the served certificate: https://127.0.0.1:$free_port/health: Failed to connect to 127.0.0.1 port $free_port .*\| valid.crt=365d;30:;7:\$" \
+    "^HELIXFLOW CERT UNKNOWN: valid.crt: cannot fetch the served certificate: https://127.0.0.1:$free_port/health: cannot connect to 127.0.0.1 port $free_port: Connection refused \| valid.crt=365d;30:;7:\$" \
     -- C --cert "$CT/valid.crt" --ca "$HF_CA" --url "https://127.0.0.1:$free_port/health"
 expect_exact "bad --url" 3 "HELIXFLOW CERT UNKNOWN: --url: '$HF_HTTP_HEALTH_URL' is not an https URL" \
     -- C --url "$HF_HTTP_HEALTH_URL"

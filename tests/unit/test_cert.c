@@ -24,6 +24,7 @@
 #include <openssl/x509_vfy.h>
 
 #include "hf_cert.h"
+#include "hf_cert_int.h"           /* hf_cert_url_parse */
 #include "modes.h"
 
 #define NOW 1906502400.0        /* 2030-06-01 00:00:00 UTC */
@@ -578,7 +579,7 @@ static void test_cache_threads(void **state)
 /* ---- served vs file: a python TLS server on loopback */
 
 static pid_t server_pid;
-static int tls_port, hang_port;
+static int tls_port, hang_port, plain_port, v6_port;
 
 static int start_server(void)
 {
@@ -593,37 +594,54 @@ static int start_server(void)
         dup2(fd[1], STDOUT_FILENO);
         close(fd[0]);
         close(fd[1]);
-        execlp("python3", "python3", fxp("tls-server.py"), fxp("valid.crt"), fxp("valid.key"), (char *)NULL);
+        execlp("python3", "python3", fxp("tls-server.py"), fxp("valid.crt"), fxp("valid.key"),
+               fxp("key-and-cert.pem"), (char *)NULL);
         _exit(127);
     }
     close(fd[1]);
     f = fdopen(fd[0], "r");
-    if (!f || !fgets(line, sizeof(line), f) || sscanf(line, "%d %d", &tls_port, &hang_port) != 2)
+    if (!f || !fgets(line, sizeof(line), f) ||
+        sscanf(line, "%d %d %d %d", &tls_port, &hang_port, &plain_port, &v6_port) != 4)
         tls_port = 0;
     if (f)
         fclose(f);
     return tls_port ? 0 : -1;
 }
 
+static void stop_server(void)
+{
+    if (server_pid > 0) {
+        kill(server_pid, SIGTERM);
+        waitpid(server_pid, NULL, 0);
+    }
+    server_pid = 0;
+}
+
+/* Probe valid.crt (or file) against url; the result in *r. */
+static void probe_url(const char *file, const char *url, long timeout_ms, hf_cert_result *r)
+{
+    hf_cert_config cfg = {.path = fxp(file), .no_verify = true, .now = NOW, .url = url,
+                          .timeout_ms = timeout_ms};
+
+    assert_int_equal(hf_cert_probe(&cfg, r), 0);
+}
+
 static void test_served_vs_file(void **state)
 {
-    char url[128];
-    hf_cert_config cfg = {.path = fxp("valid.crt"), .no_verify = true, .now = NOW, .timeout_ms = 5000};
+    char url[128], want[HF_ERR_MAX];
     hf_cert_result r;
-    double t0;
 
     (void)state;
     assert_int_equal(start_server(), 0);
     snprintf(url, sizeof(url), "https://127.0.0.1:%d/health", tls_port);
-    cfg.url = url;
-    assert_int_equal(hf_cert_probe(&cfg, &r), 0);
+    probe_url("valid.crt", url, 5000, &r);
     assert_true(r.url_checked);
     assert_true(r.url_match);
     assert_string_equal(r.served.serial, "1002");
+    assert_string_equal(r.url_error, "");
     hf_cert_result_free(&r);
 
-    cfg.path = fxp("expiring.crt");       /* on disk: another certificate */
-    assert_int_equal(hf_cert_probe(&cfg, &r), 0);
+    probe_url("expiring.crt", url, 5000, &r);     /* on disk: another certificate */
     assert_true(r.url_checked);
     assert_false(r.url_match);
     assert_string_equal(r.served.serial, "1002");
@@ -632,24 +650,137 @@ static void test_served_vs_file(void **state)
 
     /* a server that accepts but never answers: bounded by timeout_ms */
     snprintf(url, sizeof(url), "https://127.0.0.1:%d/", hang_port);
-    cfg.timeout_ms = 700;
-    t0 = hf_mono_now();
-    assert_int_equal(hf_cert_probe(&cfg, &r), 0);
-    assert_true(hf_mono_now() - t0 < 5.0);
+    {
+        double t0 = hf_mono_now();
+        probe_url("expiring.crt", url, 700, &r);
+        assert_true(hf_mono_now() - t0 < 5.0);
+    }
     assert_false(r.url_checked);
-    assert_non_null(strstr(r.url_error, url));
-    assert_non_null(strstr(r.url_error, "timed out"));
+    snprintf(want, sizeof(want), "%s: TLS handshake with 127.0.0.1 port %d timed out after 700 ms",
+             url, hang_port);
+    assert_string_equal(r.url_error, want);
     hf_cert_result_free(&r);
-    kill(server_pid, SIGTERM);
-    waitpid(server_pid, NULL, 0);
-    server_pid = 0;
+}
 
-    /* nothing listens any more */
-    snprintf(url, sizeof(url), "https://127.0.0.1:%d/health", tls_port);
-    assert_int_equal(hf_cert_probe(&cfg, &r), 0);
-    assert_false(r.url_checked);
-    assert_non_null(strstr(r.url_error, url));
+/* SNI carries the host name (the server then serves expiring.crt), and no
+ * SNI goes with an address literal (RFC 6066): valid.crt. */
+static void test_served_sni(void **state)
+{
+    char url[128];
+    hf_cert_result r;
+
+    (void)state;
+    assert_true(server_pid > 0);
+    snprintf(url, sizeof(url), "https://localhost:%d", tls_port);
+    probe_url("expiring.crt", url, 5000, &r);
+    assert_true(r.url_checked);
+    assert_true(r.url_match);
+    assert_string_equal(r.served.serial, "1003");
     hf_cert_result_free(&r);
+    snprintf(url, sizeof(url), "https://127.0.0.1:%d", tls_port);
+    probe_url("expiring.crt", url, 5000, &r);
+    assert_true(r.url_checked);
+    assert_false(r.url_match);
+    assert_string_equal(r.served.serial, "1002");
+    hf_cert_result_free(&r);
+}
+
+static void test_served_ipv6(void **state)
+{
+    char url[128];
+    hf_cert_result r;
+
+    (void)state;
+    assert_true(server_pid > 0);
+    if (!v6_port)
+        skip();                 /* no ::1 here */
+    snprintf(url, sizeof(url), "https://[::1]:%d/health", v6_port);
+    probe_url("valid.crt", url, 5000, &r);
+    assert_string_equal(r.url_error, "");
+    assert_true(r.url_checked);
+    assert_true(r.url_match);
+    hf_cert_result_free(&r);
+}
+
+static void test_served_not_tls_and_refused(void **state)
+{
+    char url[128], want[HF_ERR_MAX];
+    int port = tls_port;
+    hf_cert_result r;
+
+    (void)state;
+    assert_true(server_pid > 0);
+    snprintf(url, sizeof(url), "https://127.0.0.1:%d/", plain_port);
+    probe_url("valid.crt", url, 5000, &r);
+    assert_false(r.url_checked);
+    snprintf(want, sizeof(want), "%s: TLS handshake with 127.0.0.1 port %d failed (", url, plain_port);
+    assert_memory_equal(r.url_error, want, strlen(want));
+    assert_int_equal(r.url_error[strlen(r.url_error) - 1], ')');
+    hf_cert_result_free(&r);
+
+    stop_server();              /* nothing listens any more */
+    snprintf(url, sizeof(url), "https://127.0.0.1:%d/health", port);
+    probe_url("valid.crt", url, 700, &r);
+    assert_false(r.url_checked);
+    snprintf(want, sizeof(want), "%s: cannot connect to 127.0.0.1 port %d: Connection refused",
+             url, port);
+    assert_string_equal(r.url_error, want);
+    hf_cert_result_free(&r);
+}
+
+/* The URL parser: what it accepts, and the error for everything else (no
+ * connection is attempted for a bad URL). */
+static void test_url_parse(void **state)
+{
+    static const struct { const char *url, *host, *port; bool ip; } good[] = {
+        {"https://example.org", "example.org", "443", false},
+        {"HTTPS://Example.org:8443/", "Example.org", "8443", false},
+        {"https://127.0.0.1/health?x=1#f", "127.0.0.1", "443", true},
+        {"https://[::1]:65535/a/b", "::1", "65535", true},
+        {"https://[2001:db8::1]", "2001:db8::1", "443", true},
+        {"https://under_score-1.example:1", "under_score-1.example", "1", false},
+    };
+    static const struct { const char *url, *why; } bad[] = {
+        {"http://example.org/", "not an https URL"},
+        {"https:/example.org", "not an https URL"},
+        {"https://", "no host"},
+        {"https:///path", "no host"},
+        {"https://:443/", "no host"},
+        {"https://exa mple.org/", "space or control character at byte 12"},
+        {"https://user:pw@example.org/", "user information (user@host) is not supported"},
+        {"https://example.org?q", "invalid character '?' in the host"},
+        {"https://ex%41mple.org/", "invalid character '%' in the host"},
+        {"https://example.org:/", "invalid port '' (1 to 65535)"},
+        {"https://example.org:0", "invalid port '0' (1 to 65535)"},
+        {"https://example.org:65536", "invalid port '65536' (1 to 65535)"},
+        {"https://example.org:44x3/", "invalid port '44x3' (1 to 65535)"},
+        {"https://example.org:0000443", "invalid port '0000443' (1 to 65535)"},
+        {"https://[::1/", "'[' without a closing ']' in the host"},
+        {"https://[]/", "'[]' is not an IPv6 address"},
+        {"https://[127.0.0.1]/", "'[127.0.0.1]' is not an IPv6 address"},
+        {"https://[fe80::1%25eth0]/", "'[fe80::1%25eth0]' is not an IPv6 address"},
+        {"https://[::1]x/", "unexpected 'x' after the host"},
+    };
+    hf_cert_url u;
+    char err[HF_ERR_MAX], want[HF_ERR_MAX];
+    hf_cert_result r;
+
+    (void)state;
+    for (size_t i = 0; i < HF_ARRAY_SIZE(good); i++) {
+        assert_int_equal(hf_cert_url_parse(good[i].url, &u, err, sizeof(err)), 0);
+        assert_string_equal(u.host, good[i].host);
+        assert_string_equal(u.port, good[i].port);
+        assert_int_equal(u.ip_literal, good[i].ip);
+    }
+    for (size_t i = 0; i < HF_ARRAY_SIZE(bad); i++) {
+        snprintf(want, sizeof(want), "%s: %s", bad[i].url, bad[i].why);
+        assert_int_equal(hf_cert_url_parse(bad[i].url, &u, err, sizeof(err)), -EINVAL);
+        assert_string_equal(err, want);
+        probe_url("valid.crt", bad[i].url, 700, &r);    /* the probe reports it as is */
+        assert_false(r.url_checked);
+        assert_string_equal(r.url_error, want);
+        hf_cert_result_free(&r);
+    }
 }
 
 /* ---- misc */
@@ -738,10 +869,7 @@ static int teardown(void **state)
     char cmd[HF_PATH_MAX + 16];
 
     (void)state;
-    if (server_pid > 0) {
-        kill(server_pid, SIGTERM);
-        waitpid(server_pid, NULL, 0);
-    }
+    stop_server();
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpd);
     return system(cmd) == 0 ? 0 : -1;
 }
@@ -769,6 +897,10 @@ int main(void)
         cmocka_unit_test(test_state_file_bad),
         cmocka_unit_test(test_cache_threads),
         cmocka_unit_test(test_served_vs_file),
+        cmocka_unit_test(test_served_sni),
+        cmocka_unit_test(test_served_ipv6),
+        cmocka_unit_test(test_served_not_tls_and_refused),
+        cmocka_unit_test(test_url_parse),
         cmocka_unit_test(test_time_str_and_args),
         cmocka_unit_test(test_mode_usage),
     };
