@@ -10,9 +10,11 @@
  * intermediates), and comparison with the leaf a live https endpoint serves
  * ("renewed but not reloaded").
  *
- * A cache (hf_cert_cache) keyed by path and (dev, inode, mtime, size) keeps
- * parsed summaries and verification results, so an unchanged file costs one
- * stat(); it can be saved to / loaded from a versioned text state file.
+ * A cache (hf_cert_cache) keeps parsed summaries and verification results per
+ * (path, size limit, trust store: none / system / CA file + CA directory),
+ * valid while the file's (dev, inode, size, mtime, ctime) stay the same, so an
+ * unchanged file costs one stat(); it can be saved to / loaded from a
+ * versioned, checksummed text state file.
  *
  * No globals; every function is thread-safe (a cache may be shared by several
  * threads: it locks itself). The live comparison is one OpenSSL TLS handshake
@@ -137,16 +139,24 @@ hf_cert_cache *hf_cert_cache_new(void);
 /* Frees the cache; accepts NULL. No probe may be using it. */
 void hf_cert_cache_free(hf_cert_cache *c);
 void hf_cert_cache_stats_get(hf_cert_cache *c, hf_cert_cache_stats *st);
-/* True when entries changed since creation / the last load or save. */
+/* True when the entries changed since the last successful save (a change made
+ * while a save was writing keeps it true), or since a load into an empty
+ * cache. A load that adds entries to a non-empty cache makes it true. */
 bool hf_cert_cache_dirty(hf_cert_cache *c);
 
-/* Load a state file written by hf_cert_cache_save, replacing the cache's
- * entries. Returns 0; -ENOENT when there is none (cache left empty);
- * -EPROTO (err set) when it is not a version-1 cache file or is malformed
- * (naming the line): the cache is left empty and the caller simply re-parses. */
+/* Load a state file written by hf_cert_cache_save and merge it into the
+ * cache: keys the cache already holds keep their live entries, new keys are
+ * added while there is room; nothing in use is removed. The file is checked
+ * whole before anything is merged. Returns 0; -ENOENT when there is none;
+ * -ENOMEM; -EPROTO (err "<path>: <reason>") when it is unusable: not a
+ * regular file, unreadable, empty, not a version 2 cache, truncated (no end
+ * marker), checksum mismatch, or a malformed line (naming it). The cache is
+ * then unchanged and the caller simply re-parses (the next save rewrites it). */
 int hf_cert_cache_load(hf_cert_cache *c, const char *path, char *err, size_t errlen);
-/* Write the cache atomically (temporary file + rename, mode 0640).
- * Returns 0 or negative errno with err naming the file. */
+/* Write a snapshot of the cache atomically (hf_file_write_atomic: temporary
+ * file + rename, mode 0640), ending with an end marker and checksum. Saves of
+ * one cache are serialised. Returns 0 or negative errno with err naming the
+ * file. */
 int hf_cert_cache_save(hf_cert_cache *c, const char *path, char *err, size_t errlen);
 
 #endif

@@ -37,7 +37,8 @@ expect_exact "default four with --ca" 0 \
 expect_exact "again from the state file" 0 \
     "HELIXFLOW CERT OK: 4 certificates, earliest expiry in 365.0 days (api-gateway.crt) | $PERF4" \
     -- C --root "$HF_ROOT" --ca "$HF_CA"
-ok "state file is a version 1 cache" grep -qx 'helixflow-cert-cache 1' "$ST/cert-cache"
+ok "state file is a version 2 cache" grep -qx 'helixflow-cert-cache 2' "$ST/cert-cache"
+ok "state file ends with its end marker" bash -c 'tail -n 1 "$1" | grep -Eqx "E 4 [0-9a-f]{16}"' _ "$ST/cert-cache"
 expect_exact "default state dir under --root" 0 \
     "HELIXFLOW CERT OK: 4 certificates, earliest expiry in 365.0 days (api-gateway.crt) | $PERF4" \
     -- "$CHECK" --root "$HF_ROOT" --ca "$HF_CA"
@@ -152,6 +153,16 @@ echo "garbage" >"$ST/cert-cache"
 expect_exact "corrupt state file ignored" 0 \
     "HELIXFLOW CERT OK: 4 certificates, earliest expiry in 365.0 days (api-gateway.crt) | $PERF4" \
     -- C --root "$HF_ROOT" --ca "$HF_CA"
-ok "state file rewritten" grep -qx 'helixflow-cert-cache 1' "$ST/cert-cache"
+ok "state file rewritten" grep -qx 'helixflow-cert-cache 2' "$ST/cert-cache"
+head -c -30 "$ST/cert-cache" >"$ST/cut" && mv "$ST/cut" "$ST/cert-cache"
+expect_exact "truncated state file ignored" 0 \
+    "HELIXFLOW CERT OK: 4 certificates, earliest expiry in 365.0 days (api-gateway.crt) | $PERF4" \
+    -- C --root "$HF_ROOT" --ca "$HF_CA"
+ok "truncated state file rewritten" bash -c 'tail -n 1 "$1" | grep -Eqx "E 4 [0-9a-f]{16}"' _ "$ST/cert-cache"
+ok "no temporary file left beside it" bash -c '[ "$(ls -A "$1")" = cert-cache ]' _ "$ST"
+mkdir -p "$TB_DIR/st-dir/cert-cache"
+expect_exact "a directory where the state file belongs" 0 \
+    "HELIXFLOW CERT OK: 4 certificates, earliest expiry in 365.0 days (api-gateway.crt) | $PERF4" \
+    -- "$CHECK" --state-dir "$TB_DIR/st-dir" --root "$HF_ROOT" --ca "$HF_CA"
 
 done_testing
