@@ -55,7 +55,7 @@ static void hf_cert_sigpipe_restore(hf_cert_sigpipe *g)
 
 typedef struct hf_cert_tls {
     const char *url;
-    const hf_cert_url *u;
+    hf_cert_url *u;                 /* not const: SSL_set_tlsext_host_name casts to void * */
     double deadline;
     long budget_ms;
     char *err;

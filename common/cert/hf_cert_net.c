@@ -150,7 +150,7 @@ int hf_cert_net_wait(int fd, short events, double deadline)
 
         if (left <= 0)
             return -ETIMEDOUT;
-        n = poll(&pfd, 1, (int)ceil(left * 1000.0));
+        n = poll(&pfd, 1, left > 60.0 ? 60000 : (int)ceil(left * 1000.0));   /* then again */
         if (n > 0)
             return 0;
         if (n < 0 && errno != EINTR)
