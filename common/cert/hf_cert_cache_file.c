@@ -531,23 +531,31 @@ static int hf_load_parse(char *data, size_t len, const char *path, hf_load_ctx *
     return 0;
 }
 
-int hf_cert_cache_load(hf_cert_cache *c, const char *path, char *err, size_t errlen)
+int hf_cert_cache_load_text(hf_cert_cache *c, char *data, size_t len, const char *name,
+                            char *err, size_t errlen)
 {
-    unsigned char *data = NULL;
-    size_t len = 0;
-    hf_cert_sig sig;
     hf_load_ctx x = {0};
-    int r = hf_cert_read_file(path, path, HF_CERT_STATE_MAX, &data, &len, &sig, err, errlen);
+    int r = hf_load_parse(data, len, name, &x, err, errlen);
 
-    if (r < 0)
-        return r == -ENOENT || r == -ENOMEM ? r : -EPROTO;
-    r = hf_load_parse((char *)data, len, path, &x, err, errlen);
-    free(data);
     if (r == 0) {
         hf_cert_cache_merge(c, x.e, x.n);   /* takes the entries */
         free(x.e);
     } else {
         hf_load_free(&x);
     }
+    return r;
+}
+
+int hf_cert_cache_load(hf_cert_cache *c, const char *path, char *err, size_t errlen)
+{
+    unsigned char *data = NULL;
+    size_t len = 0;
+    hf_cert_sig sig;
+    int r = hf_cert_read_file(path, path, HF_CERT_STATE_MAX, &data, &len, &sig, err, errlen);
+
+    if (r < 0)
+        return r == -ENOENT || r == -ENOMEM ? r : -EPROTO;
+    r = hf_cert_cache_load_text(c, (char *)data, len, path, err, errlen);
+    free(data);
     return r;
 }

@@ -47,4 +47,10 @@ int hf_cert_entry_set_key(hf_cert_entry *e, const hf_cert_key *k);
  * ownership of every entry (adopted or cleared). Returns how many were adopted. */
 size_t hf_cert_cache_merge(hf_cert_cache *c, hf_cert_entry *loaded, size_t n);
 
+/* The state file's text (data[len] == '\0'; data is modified) checked whole
+ * and merged into c, as hf_cert_cache_load does; name is used in err. The
+ * loader behind hf_cert_cache_load, exposed for the fuzz target. */
+int hf_cert_cache_load_text(hf_cert_cache *c, char *data, size_t len, const char *name,
+                            char *err, size_t errlen);
+
 #endif
