@@ -17,8 +17,8 @@
 
 /* ---- reading */
 
-static int hf_cert_read(const char *path, const char *name, size_t max, unsigned char **out,
-                        size_t *len, hf_cert_sig *sig, char *err, size_t errlen)
+int hf_cert_read_file(const char *path, const char *name, size_t max, unsigned char **out,
+                      size_t *len, hf_cert_sig *sig, char *err, size_t errlen)
 {
     struct stat st;
     unsigned char *buf;
@@ -64,6 +64,7 @@ static int hf_cert_read(const char *path, const char *name, size_t max, unsigned
         got += (size_t)n;
     }
     close(fd);
+    buf[got] = '\0';
     *out = buf;
     *len = got;
     return 0;
@@ -80,8 +81,8 @@ static int hf_cert_fresh(const hf_cert_config *cfg, const char *name, STACK_OF(X
     memset(v, 0, sizeof(*v));
     *sk = NULL;
     *have_sig = false;
-    r = hf_cert_read(cfg->path, name, cfg->max_bytes ? cfg->max_bytes : HF_CERT_MAX_BYTES, &data,
-                     &len, sig, v->error, sizeof(v->error));
+    r = hf_cert_read_file(cfg->path, name, cfg->max_bytes ? cfg->max_bytes : HF_CERT_MAX_BYTES,
+                          &data, &len, sig, v->error, sizeof(v->error));
     if (r < 0 && r != -EFBIG && r != -EINVAL)
         return r;               /* not even a stat: nothing to cache */
     *have_sig = true;
@@ -149,8 +150,9 @@ static void hf_cert_key_part(hf_buf *b, const char *tag, const char *path)
         return;
     }
     hf_cert_sig_from_stat(&st, &s);
-    hf_buf_printf(b, "|%s:%s:%llu:%llu:%llu:%lld", tag, path, (unsigned long long)s.dev,
-                  (unsigned long long)s.ino, (unsigned long long)s.size, (long long)s.mtime_ns);
+    hf_buf_printf(b, "|%s:%s:%llu:%llu:%llu:%lld:%lld", tag, path, (unsigned long long)s.dev,
+                  (unsigned long long)s.ino, (unsigned long long)s.size, (long long)s.mtime_ns,
+                  (long long)s.ctime_ns);
 }
 
 static const char *hf_cert_env_or(const char *env, const char *dflt)
@@ -345,6 +347,7 @@ typedef struct hf_cert_run {
     const char *name;
     double now;
     hf_cert_result *res;
+    hf_cert_key key;                /* the cache entry's identity */
     hf_cert_entry_view v;
     hf_cert_sig sig;
     bool have_sig;
@@ -361,7 +364,7 @@ static int hf_cert_run_fresh(hf_cert_run *x)
     r = hf_cert_fresh(x->cfg, x->name, &x->sk, &x->v, &x->sig, &x->have_sig);
     x->res->parses++;
     if (x->cfg->cache && x->have_sig)
-        hf_cert_cache_put(x->cfg->cache, x->cfg->path, &x->sig, &x->v);
+        hf_cert_cache_put(x->cfg->cache, &x->key, &x->sig, &x->v);
     return r;
 }
 
@@ -378,7 +381,7 @@ static int hf_cert_run_load(hf_cert_run *x)
             return r;
         }
         hf_cert_sig_from_stat(&st, &x->sig);
-        r = hf_cert_cache_get(x->cfg->cache, x->cfg->path, &x->sig, &x->v);
+        r = hf_cert_cache_get(x->cfg->cache, &x->key, &x->sig, &x->v);
         if (r < 0)
             return r;
         if (r == 1) {
@@ -425,7 +428,7 @@ static int hf_cert_run_verify(hf_cert_run *x)
         return r;
     hf_cert_set_vres(x->res, &vr);
     if (x->cfg->cache && x->have_sig)
-        hf_cert_cache_put_vres(x->cfg->cache, x->cfg->path, &x->sig, &vr);
+        hf_cert_cache_put_vres(x->cfg->cache, &x->key, &x->sig, &vr);
     return 0;
 }
 
@@ -457,6 +460,7 @@ int hf_cert_probe(const hf_cert_config *cfg, hf_cert_result *res)
     x.res = res;
     x.name = cfg->name ? cfg->name : cfg->path;
     x.now = cfg->now != 0 ? cfg->now : hf_real_now();
+    hf_cert_key_of(cfg, &x.key);
     r = hf_cert_run_load(&x);
     if (r == 0 && !cfg->no_verify)
         r = hf_cert_run_verify(&x);

@@ -10,14 +10,16 @@
  * intermediates), and comparison with the leaf a live https endpoint serves
  * ("renewed but not reloaded").
  *
- * A cache (hf_cert_cache) keyed by path and (dev, inode, mtime, size) keeps
- * parsed summaries and verification results, so an unchanged file costs one
- * stat(); it can be saved to / loaded from a versioned text state file.
+ * A cache (hf_cert_cache) keeps parsed summaries and verification results per
+ * (path, size limit, trust store: none / system / CA file + CA directory),
+ * valid while the file's (dev, inode, size, mtime, ctime) stay the same, so an
+ * unchanged file costs one stat(); it can be saved to / loaded from a
+ * versioned, checksummed text state file.
  *
  * No globals; every function is thread-safe (a cache may be shared by several
- * threads: it locks itself). The live comparison uses libcurl: curl >= 7.84
- * initialises itself thread-safely, older ones need curl_global_init() before
- * threads start. */
+ * threads: it locks itself). The live comparison is one OpenSSL TLS handshake
+ * (SNI = the URL's host name) over a TCP connection, no HTTP request; the
+ * whole, name resolution included, is bounded by timeout_ms. */
 #ifndef HF_CERT_H
 #define HF_CERT_H
 
@@ -64,9 +66,12 @@ typedef struct hf_cert_config {
     const char *ca_path;            /* hashed CA directory (c_rehash); NULL = none */
     bool no_verify;                 /* skip verification (default: verify; against
                                        ca_file/ca_path when given, else the system store) */
-    const char *url;                /* https URL whose served leaf is compared with
-                                       the first certificate; NULL = not compared */
-    long timeout_ms;                /* bounds the TLS fetch; 0 = 10000 */
+    const char *url;                /* https://host[:port][/path] (host: a name, an IPv4
+                                       address or [IPv6]; port 443 by default) whose
+                                       served leaf is compared with the first
+                                       certificate; NULL = not compared */
+    long timeout_ms;                /* bounds resolving + connecting + the TLS
+                                       handshake together; <= 0: 10000 */
     double now;                     /* UTC epoch seconds; 0 = the real clock */
     size_t max_bytes;               /* file size limit; 0 = HF_CERT_MAX_BYTES */
     hf_cert_cache *cache;           /* NULL = parse every time; not owned */
@@ -134,16 +139,24 @@ hf_cert_cache *hf_cert_cache_new(void);
 /* Frees the cache; accepts NULL. No probe may be using it. */
 void hf_cert_cache_free(hf_cert_cache *c);
 void hf_cert_cache_stats_get(hf_cert_cache *c, hf_cert_cache_stats *st);
-/* True when entries changed since creation / the last load or save. */
+/* True when the entries changed since the last successful save (a change made
+ * while a save was writing keeps it true), or since a load into an empty
+ * cache. A load that adds entries to a non-empty cache makes it true. */
 bool hf_cert_cache_dirty(hf_cert_cache *c);
 
-/* Load a state file written by hf_cert_cache_save, replacing the cache's
- * entries. Returns 0; -ENOENT when there is none (cache left empty);
- * -EPROTO (err set) when it is not a version-1 cache file or is malformed
- * (naming the line): the cache is left empty and the caller simply re-parses. */
+/* Load a state file written by hf_cert_cache_save and merge it into the
+ * cache: keys the cache already holds keep their live entries, new keys are
+ * added while there is room; nothing in use is removed. The file is checked
+ * whole before anything is merged. Returns 0; -ENOENT when there is none;
+ * -ENOMEM; -EPROTO (err "<path>: <reason>") when it is unusable: not a
+ * regular file, unreadable, empty, not a version 2 cache, truncated (no end
+ * marker), checksum mismatch, or a malformed line (naming it). The cache is
+ * then unchanged and the caller simply re-parses (the next save rewrites it). */
 int hf_cert_cache_load(hf_cert_cache *c, const char *path, char *err, size_t errlen);
-/* Write the cache atomically (temporary file + rename, mode 0640).
- * Returns 0 or negative errno with err naming the file. */
+/* Write a snapshot of the cache atomically (hf_file_write_atomic: temporary
+ * file + rename, mode 0640), ending with an end marker and checksum. Saves of
+ * one cache are serialised. Returns 0 or negative errno with err naming the
+ * file. */
 int hf_cert_cache_save(hf_cert_cache *c, const char *path, char *err, size_t errlen);
 
 #endif

@@ -1,51 +1,16 @@
-/* hf_cert_cache: parsed summaries keyed by path + (dev, inode, mtime, size),
- * shared between threads (one mutex), saved to / loaded from a text state file.
+/* hf_cert_cache: parsed summaries and verification results, one entry per
+ * hf_cert_key (path, size limit, trust store) holding the answer for one file
+ * identity (dev, inode, size, mtime, ctime); shared between threads (one
+ * mutex). The state file is hf_cert_cache_file.c.
  *
- * State file, version 1 (one record a line, fields separated by one space;
- * strings percent-encoded, "-" for the empty string):
- *   helixflow-cert-cache 1
- *   F path dev ino size mtime_ns ncerts skipped der err_code error
- *   C not_before_asn1 not_after_asn1 not_before not_after self_signed serial
- *     sha256 key_type key_bits key_curve san_total nsans subject issuer
- *   S san                                  (nsans lines after their C)
- *   V key trusted system code depth from until error   (optional, after the Cs)
- */
-#include "hf_cert_int.h"
+ * Dirty tracking is a generation count: every change bumps gen, a save
+ * records the gen of its snapshot, and the cache is dirty while they differ,
+ * so an entry added while a save is writing is never reported as saved. */
+#include "hf_cert_cache_int.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <inttypes.h>
-#include <pthread.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-
-#define HF_CERT_CACHE_MAX 512
-#define HF_CERT_CACHE_MAGIC "helixflow-cert-cache 1"
-#define HF_CERT_STATE_MAX (64L * 1024 * 1024)
-
-typedef struct hf_cert_entry {
-    char *path;
-    hf_cert_sig sig;
-    hf_cert_info *certs;
-    size_t ncerts, skipped;
-    bool der;
-    int err_code;
-    char error[HF_ERR_MAX];
-    bool have_vres;
-    hf_cert_vres vres;
-    unsigned long used;
-} hf_cert_entry;
-
-struct hf_cert_cache {
-    pthread_mutex_t mu;
-    hf_cert_entry *e;
-    size_t n, cap;
-    unsigned long tick;
-    hf_cert_cache_stats st;
-    bool dirty;
-};
 
 void hf_cert_sig_from_stat(const struct stat *st, hf_cert_sig *sig)
 {
@@ -53,44 +18,94 @@ void hf_cert_sig_from_stat(const struct stat *st, hf_cert_sig *sig)
     sig->ino = (uint64_t)st->st_ino;
     sig->size = (uint64_t)st->st_size;
     sig->mtime_ns = (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+    sig->ctime_ns = (int64_t)st->st_ctim.tv_sec * 1000000000 + st->st_ctim.tv_nsec;
 }
 
 bool hf_cert_sig_eq(const hf_cert_sig *a, const hf_cert_sig *b)
 {
-    return a->dev == b->dev && a->ino == b->ino && a->size == b->size && a->mtime_ns == b->mtime_ns;
+    return a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
+           a->mtime_ns == b->mtime_ns && a->ctime_ns == b->ctime_ns;
 }
+
+static const char *hf_cert_nonempty(const char *s)
+{
+    return s && *s ? s : NULL;
+}
+
+void hf_cert_key_of(const hf_cert_config *cfg, hf_cert_key *k)
+{
+    memset(k, 0, sizeof(*k));
+    k->path = cfg->path;
+    k->max_bytes = cfg->max_bytes ? cfg->max_bytes : HF_CERT_MAX_BYTES;
+    if (cfg->no_verify) {
+        k->trust = HF_CERT_TRUST_NONE;
+    } else if (!cfg->ca_file && !cfg->ca_path) {
+        k->trust = HF_CERT_TRUST_SYSTEM;
+    } else {
+        k->trust = HF_CERT_TRUST_FILES;
+        k->ca_file = hf_cert_nonempty(cfg->ca_file);
+        k->ca_path = hf_cert_nonempty(cfg->ca_path);
+    }
+}
+
+/* ---- the cache object */
 
 hf_cert_cache *hf_cert_cache_new(void)
 {
     hf_cert_cache *c = calloc(1, sizeof(*c));
 
-    if (c && pthread_mutex_init(&c->mu, NULL) != 0) {
+    if (!c)
+        return NULL;
+    if (pthread_mutex_init(&c->mu, NULL) != 0) {
+        free(c);
+        return NULL;
+    }
+    if (pthread_mutex_init(&c->save_mu, NULL) != 0) {
+        pthread_mutex_destroy(&c->mu);
         free(c);
         return NULL;
     }
     return c;
 }
 
-static void hf_cert_entry_clear(hf_cert_entry *e)
+void hf_cert_entry_clear(hf_cert_entry *e)
 {
     free(e->path);
+    free(e->ca_file);
+    free(e->ca_path);
     free(e->certs);
     memset(e, 0, sizeof(*e));
 }
 
-static void hf_cert_cache_clear(hf_cert_cache *c)
+static char *hf_cert_dup_or_null(const char *s, bool *oom)
 {
-    for (size_t i = 0; i < c->n; i++)
-        hf_cert_entry_clear(&c->e[i]);
-    c->n = 0;
+    char *d = s ? strdup(s) : NULL;
+
+    if (s && !d)
+        *oom = true;
+    return d;
+}
+
+int hf_cert_entry_set_key(hf_cert_entry *e, const hf_cert_key *k)
+{
+    bool oom = false;
+
+    e->path = hf_cert_dup_or_null(k->path, &oom);
+    e->ca_file = hf_cert_dup_or_null(k->ca_file, &oom);
+    e->ca_path = hf_cert_dup_or_null(k->ca_path, &oom);
+    e->max_bytes = k->max_bytes;
+    e->trust = k->trust;
+    return oom ? -ENOMEM : 0;
 }
 
 void hf_cert_cache_free(hf_cert_cache *c)
 {
     if (!c)
         return;
-    hf_cert_cache_clear(c);
+    for (size_t i = 0; i < c->n; i++)
+        hf_cert_entry_clear(&c->e[i]);
     free(c->e);
+    pthread_mutex_destroy(&c->save_mu);
     pthread_mutex_destroy(&c->mu);
     free(c);
 }
@@ -108,24 +123,37 @@ bool hf_cert_cache_dirty(hf_cert_cache *c)
     bool d;
 
     pthread_mutex_lock(&c->mu);
-    d = c->dirty;
+    d = c->gen != c->saved_gen;
     pthread_mutex_unlock(&c->mu);
     return d;
 }
 
-static hf_cert_entry *hf_cert_cache_find(hf_cert_cache *c, const char *path)
+/* ---- entries (the callers hold c->mu) */
+
+static bool hf_cert_str_eq(const char *a, const char *b)
+{
+    return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+static bool hf_cert_entry_is(const hf_cert_entry *e, const hf_cert_key *k)
+{
+    return e->max_bytes == k->max_bytes && e->trust == k->trust && strcmp(e->path, k->path) == 0 &&
+           hf_cert_str_eq(e->ca_file, k->ca_file) && hf_cert_str_eq(e->ca_path, k->ca_path);
+}
+
+static hf_cert_entry *hf_cert_cache_find(hf_cert_cache *c, const hf_cert_key *k)
 {
     for (size_t i = 0; i < c->n; i++)
-        if (strcmp(c->e[i].path, path) == 0)
+        if (hf_cert_entry_is(&c->e[i], k))
             return &c->e[i];
     return NULL;
 }
 
-/* An entry for path: existing, new, or the least recently used one recycled. */
-static hf_cert_entry *hf_cert_cache_slot(hf_cert_cache *c, const char *path)
+/* An entry for k, its answer empty: existing, new, or the least recently
+ * used one recycled. NULL when out of memory. */
+static hf_cert_entry *hf_cert_cache_slot(hf_cert_cache *c, const hf_cert_key *k)
 {
-    hf_cert_entry *e = hf_cert_cache_find(c, path);
-    char *p;
+    hf_cert_entry *e = hf_cert_cache_find(c, k), fresh = {0};
 
     if (e) {
         free(e->certs);
@@ -134,11 +162,10 @@ static hf_cert_entry *hf_cert_cache_slot(hf_cert_cache *c, const char *path)
         e->have_vres = false;
         return e;
     }
-    p = strdup(path);
-    if (!p)
-        return NULL;
-    if (c->cap < HF_CERT_CACHE_MAX && hf_array_reserve(&c->e, &c->cap, c->n, sizeof(*c->e), 8) < 0) {
-        free(p);
+    if (hf_cert_entry_set_key(&fresh, k) < 0 ||
+        (c->cap < HF_CERT_CACHE_MAX &&
+         hf_array_reserve(&c->e, &c->cap, c->n, sizeof(*c->e), 8) < 0)) {
+        hf_cert_entry_clear(&fresh);
         return NULL;
     }
     if (c->n < c->cap) {
@@ -150,12 +177,29 @@ static hf_cert_entry *hf_cert_cache_slot(hf_cert_cache *c, const char *path)
                 e = &c->e[i];
         hf_cert_entry_clear(e);
     }
-    memset(e, 0, sizeof(*e));
-    e->path = p;
+    *e = fresh;
     return e;
 }
 
-int hf_cert_cache_get(hf_cert_cache *c, const char *path, const hf_cert_sig *sig,
+static int hf_cert_view_fill(hf_cert_entry_view *v, const hf_cert_entry *e)
+{
+    v->certs = e->ncerts ? malloc(e->ncerts * sizeof(*v->certs)) : NULL;
+    if (e->ncerts && !v->certs)
+        return -ENOMEM;
+    if (e->ncerts)
+        memcpy(v->certs, e->certs, e->ncerts * sizeof(*v->certs));
+    v->ncerts = e->ncerts;
+    v->skipped = e->skipped;
+    v->der = e->der;
+    v->err_code = e->err_code;
+    memcpy(v->error, e->error, sizeof(v->error));
+    v->have_vres = e->have_vres;
+    if (e->have_vres)
+        v->vres = e->vres;
+    return 0;
+}
+
+int hf_cert_cache_get(hf_cert_cache *c, const hf_cert_key *k, const hf_cert_sig *sig,
                       hf_cert_entry_view *v)
 {
     hf_cert_entry *e;
@@ -164,22 +208,10 @@ int hf_cert_cache_get(hf_cert_cache *c, const char *path, const hf_cert_sig *sig
     memset(v, 0, sizeof(*v));
     pthread_mutex_lock(&c->mu);
     c->st.lookups++;
-    e = hf_cert_cache_find(c, path);
+    e = hf_cert_cache_find(c, k);
     if (e && hf_cert_sig_eq(&e->sig, sig)) {
-        v->certs = e->ncerts ? malloc(e->ncerts * sizeof(*v->certs)) : NULL;
-        if (e->ncerts && !v->certs) {
-            r = -ENOMEM;
-        } else {
-            if (e->ncerts)
-                memcpy(v->certs, e->certs, e->ncerts * sizeof(*v->certs));
-            v->ncerts = e->ncerts;
-            v->skipped = e->skipped;
-            v->der = e->der;
-            v->err_code = e->err_code;
-            memcpy(v->error, e->error, sizeof(v->error));
-            v->have_vres = e->have_vres;
-            if (e->have_vres)
-                v->vres = e->vres;
+        r = hf_cert_view_fill(v, e);
+        if (r == 0) {
             e->used = ++c->tick;
             c->st.hits++;
             r = 1;
@@ -189,7 +221,7 @@ int hf_cert_cache_get(hf_cert_cache *c, const char *path, const hf_cert_sig *sig
     return r;
 }
 
-void hf_cert_cache_put(hf_cert_cache *c, const char *path, const hf_cert_sig *sig,
+void hf_cert_cache_put(hf_cert_cache *c, const hf_cert_key *k, const hf_cert_sig *sig,
                        const hf_cert_entry_view *v)
 {
     hf_cert_entry *e;
@@ -203,7 +235,7 @@ void hf_cert_cache_put(hf_cert_cache *c, const char *path, const hf_cert_sig *si
     }
     pthread_mutex_lock(&c->mu);
     c->st.parses++;
-    e = hf_cert_cache_slot(c, path);
+    e = hf_cert_cache_slot(c, k);
     if (!e) {
         pthread_mutex_unlock(&c->mu);
         free(copy);
@@ -217,21 +249,21 @@ void hf_cert_cache_put(hf_cert_cache *c, const char *path, const hf_cert_sig *si
     e->err_code = v->err_code;
     memcpy(e->error, v->error, sizeof(e->error));
     e->used = ++c->tick;
-    c->dirty = true;
+    c->gen++;
     pthread_mutex_unlock(&c->mu);
 }
 
-void hf_cert_cache_put_vres(hf_cert_cache *c, const char *path, const hf_cert_sig *sig,
+void hf_cert_cache_put_vres(hf_cert_cache *c, const hf_cert_key *k, const hf_cert_sig *sig,
                             const hf_cert_vres *vr)
 {
     hf_cert_entry *e;
 
     pthread_mutex_lock(&c->mu);
-    e = hf_cert_cache_find(c, path);
+    e = hf_cert_cache_find(c, k);
     if (e && hf_cert_sig_eq(&e->sig, sig)) {
         e->vres = *vr;
         e->have_vres = true;
-        c->dirty = true;
+        c->gen++;
     }
     pthread_mutex_unlock(&c->mu);
 }
@@ -243,396 +275,38 @@ void hf_cert_cache_count_verify(hf_cert_cache *c)
     pthread_mutex_unlock(&c->mu);
 }
 
-/* ---- state file: encoding */
+/* ---- merging a loaded state file */
 
-static void hf_enc(hf_buf *b, const char *s)
+static bool hf_cert_cache_has(hf_cert_cache *c, const hf_cert_entry *x)
 {
-    static const char hex[] = "0123456789ABCDEF";
+    hf_cert_key k = {.path = x->path, .max_bytes = x->max_bytes, .trust = x->trust,
+                     .ca_file = x->ca_file, .ca_path = x->ca_path};
 
-    hf_buf_append(b, " ", 1);
-    if (!*s || strcmp(s, "-") == 0) {
-        hf_buf_append(b, *s ? "%2D" : "-", *s ? 3 : 1);
-        return;
-    }
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p <= 0x20 || *p >= 0x7f || *p == '%') {
-            char e[3] = {'%', hex[*p >> 4], hex[*p & 15]};
-            hf_buf_append(b, e, 3);
+    return hf_cert_cache_find(c, &k) != NULL;
+}
+
+size_t hf_cert_cache_merge(hf_cert_cache *c, hf_cert_entry *loaded, size_t n)
+{
+    size_t added = 0;
+    bool was_clean;
+
+    pthread_mutex_lock(&c->mu);
+    was_clean = c->n == 0 && c->gen == c->saved_gen;
+    for (size_t i = 0; i < n; i++) {
+        if (c->n < HF_CERT_CACHE_MAX && !hf_cert_cache_has(c, &loaded[i]) &&
+            hf_array_reserve(&c->e, &c->cap, c->n, sizeof(*c->e), 8) == 0) {
+            c->e[c->n] = loaded[i];
+            c->e[c->n++].used = 0;      /* recycled before anything used */
+            memset(&loaded[i], 0, sizeof(loaded[i]));
+            added++;
         } else {
-            hf_buf_append(b, (const char *)p, 1);
+            hf_cert_entry_clear(&loaded[i]);
         }
     }
-}
-
-static int hf_hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
-}
-
-/* Decode token into out (size n). Returns 0 or -1 (bad escape, too long, NUL). */
-static int hf_dec(const char *tok, char *out, size_t n)
-{
-    size_t o = 0;
-
-    if (strcmp(tok, "-") == 0) {
-        out[0] = '\0';
-        return 0;
-    }
-    for (const char *p = tok; *p; p++) {
-        int ch = (unsigned char)*p;
-        if (ch == '%') {
-            int hi = hf_hexval(p[1]), lo = hi < 0 ? -1 : hf_hexval(p[2]);
-            if (lo < 0 || (hi == 0 && lo == 0))
-                return -1;
-            ch = hi * 16 + lo;
-            p += 2;
-        }
-        if (o + 1 >= n)
-            return -1;
-        out[o++] = (char)ch;
-    }
-    out[o] = '\0';
-    return 0;
-}
-
-static void hf_enc_cert(hf_buf *b, const hf_cert_info *ci)
-{
-    char fp[65];
-
-    for (size_t k = 0; k < sizeof(ci->sha256); k++)
-        snprintf(fp + 2 * k, 3, "%02x", ci->sha256[k]);
-    hf_buf_append(b, "C", 1);
-    hf_enc(b, ci->not_before_asn1);
-    hf_enc(b, ci->not_after_asn1);
-    hf_buf_printf(b, " %" PRId64 " %" PRId64 " %d", ci->not_before, ci->not_after, ci->self_signed);
-    hf_enc(b, ci->serial);
-    hf_buf_printf(b, " %s", fp);
-    hf_enc(b, ci->key_type);
-    hf_buf_printf(b, " %d", ci->key_bits);
-    hf_enc(b, ci->key_curve);
-    hf_buf_printf(b, " %zu %zu", ci->san_total, ci->nsans);
-    hf_enc(b, ci->subject);
-    hf_enc(b, ci->issuer);
-    hf_buf_append(b, "\n", 1);
-    for (size_t k = 0; k < ci->nsans; k++) {
-        hf_buf_append(b, "S", 1);
-        hf_enc(b, ci->sans[k]);
-        hf_buf_append(b, "\n", 1);
-    }
-}
-
-static void hf_enc_entry(hf_buf *b, const hf_cert_entry *e)
-{
-    const hf_cert_vres *v = &e->vres;
-
-    hf_buf_append(b, "F", 1);
-    hf_enc(b, e->path);
-    hf_buf_printf(b, " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRId64 " %zu %zu %d %d",
-                  e->sig.dev, e->sig.ino, e->sig.size, e->sig.mtime_ns, e->ncerts, e->skipped,
-                  e->der, e->err_code);
-    hf_enc(b, e->error);
-    hf_buf_append(b, "\n", 1);
-    for (size_t j = 0; j < e->ncerts; j++)
-        hf_enc_cert(b, &e->certs[j]);
-    if (e->have_vres) {
-        hf_buf_printf(b, "V %s %d %d %d %d %" PRId64 " %" PRId64, v->key, v->trusted, v->system,
-                      v->code, v->depth, v->from, v->until);
-        hf_enc(b, v->error);
-        hf_buf_append(b, "\n", 1);
-    }
-}
-
-int hf_cert_cache_save(hf_cert_cache *c, const char *path, char *err, size_t errlen)
-{
-    hf_buf b = {0};
-    char tmp[HF_PATH_MAX];
-    int fd, r = 0;
-    size_t off = 0;
-
-    hf_buf_printf(&b, "%s\n", HF_CERT_CACHE_MAGIC);
-    pthread_mutex_lock(&c->mu);
-    for (size_t i = 0; i < c->n; i++)
-        hf_enc_entry(&b, &c->e[i]);
+    if (added)
+        c->gen++;
+    if (was_clean)
+        c->saved_gen = c->gen;  /* the cache is what the file holds */
     pthread_mutex_unlock(&c->mu);
-    if (b.oom) {
-        hf_buf_free(&b);
-        hf_err_set(err, errlen, "%s: out of memory", path);
-        return -ENOMEM;
-    }
-    if ((size_t)snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= sizeof(tmp)) {
-        hf_buf_free(&b);
-        hf_err_set(err, errlen, "%s: path too long", path);
-        return -ENAMETOOLONG;
-    }
-    fd = mkstemp(tmp);
-    if (fd < 0) {
-        r = -errno;
-        hf_buf_free(&b);
-        hf_err_set(err, errlen, "%s: cannot create: %s", tmp, strerror(-r));
-        return r;
-    }
-    while (off < b.len && r == 0) {
-        ssize_t w = write(fd, b.s + off, b.len - off);
-        if (w < 0 && errno != EINTR)
-            r = -errno;
-        else if (w > 0)
-            off += (size_t)w;
-    }
-    if (r == 0 && fchmod(fd, 0640) < 0)
-        r = -errno;
-    if (close(fd) < 0 && r == 0)
-        r = -errno;
-    if (r == 0 && rename(tmp, path) < 0)
-        r = -errno;
-    hf_buf_free(&b);
-    if (r < 0) {
-        unlink(tmp);
-        hf_err_set(err, errlen, "%s: cannot write: %s", path, strerror(-r));
-        return r;
-    }
-    pthread_mutex_lock(&c->mu);
-    c->dirty = false;
-    pthread_mutex_unlock(&c->mu);
-    return 0;
-}
-
-/* ---- state file: parsing */
-
-#define HF_MAXTOK 16
-
-static int hf_split(char *line, char **tok)
-{
-    int n = 0;
-    char *save = NULL;
-
-    for (char *t = strtok_r(line, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
-        if (n == HF_MAXTOK)
-            return -1;
-        tok[n++] = t;
-    }
-    return n;
-}
-
-static int hf_u64(const char *s, uint64_t *out)
-{
-    char *end;
-    unsigned long long u;
-
-    if (*s < '0' || *s > '9')
-        return -1;
-    errno = 0;
-    u = strtoull(s, &end, 10);
-    if (errno || *end)
-        return -1;
-    *out = (uint64_t)u;
-    return 0;
-}
-
-static int hf_i64(const char *s, int64_t *out)
-{
-    char *end;
-    long long v;
-
-    errno = 0;
-    v = strtoll(s, &end, 10);
-    if (errno || end == s || *end)
-        return -1;
-    *out = (int64_t)v;
-    return 0;
-}
-
-static int hf_int(const char *s, int *out, long lo, long hi)
-{
-    long v;
-
-    if (hf_parse_long(s, &v) < 0 || v < lo || v > hi)
-        return -1;
-    *out = (int)v;
-    return 0;
-}
-
-static int hf_size(const char *s, size_t *out, size_t max)
-{
-    uint64_t v;
-
-    if (hf_u64(s, &v) < 0 || v > max)
-        return -1;
-    *out = (size_t)v;
-    return 0;
-}
-
-static int hf_parse_fp(const char *s, unsigned char *fp)
-{
-    if (strlen(s) != 64)
-        return -1;
-    for (int i = 0; i < 32; i++) {
-        int hi = hf_hexval(s[2 * i]), lo = hf_hexval(s[2 * i + 1]);
-        if (hi < 0 || lo < 0)
-            return -1;
-        fp[i] = (unsigned char)(hi * 16 + lo);
-    }
-    return 0;
-}
-
-static int hf_parse_cert_line(char **t, int n, hf_cert_info *ci)
-{
-    int flag;
-
-    memset(ci, 0, sizeof(*ci));
-    if (n != 15 || hf_dec(t[1], ci->not_before_asn1, sizeof(ci->not_before_asn1)) < 0 ||
-        hf_dec(t[2], ci->not_after_asn1, sizeof(ci->not_after_asn1)) < 0 ||
-        hf_i64(t[3], &ci->not_before) < 0 || hf_i64(t[4], &ci->not_after) < 0 ||
-        hf_int(t[5], &flag, 0, 1) < 0 || hf_dec(t[6], ci->serial, sizeof(ci->serial)) < 0 ||
-        hf_parse_fp(t[7], ci->sha256) < 0 || hf_dec(t[8], ci->key_type, sizeof(ci->key_type)) < 0 ||
-        hf_int(t[9], &ci->key_bits, 0, 1 << 20) < 0 ||
-        hf_dec(t[10], ci->key_curve, sizeof(ci->key_curve)) < 0 ||
-        hf_size(t[11], &ci->san_total, SIZE_MAX / 2) < 0 ||
-        hf_size(t[12], &ci->nsans, HF_CERT_MAX_SANS) < 0 || ci->nsans > ci->san_total ||
-        hf_dec(t[13], ci->subject, sizeof(ci->subject)) < 0 ||
-        hf_dec(t[14], ci->issuer, sizeof(ci->issuer)) < 0 || !ci->not_after_asn1[0])
-        return -1;
-    ci->self_signed = flag;
-    return 0;
-}
-
-static int hf_parse_vres(char **t, int n, hf_cert_vres *v)
-{
-    int b1, b2;
-
-    memset(v, 0, sizeof(*v));
-    if (n != 9 || strlen(t[1]) != 64 || hf_int(t[2], &b1, 0, 1) < 0 || hf_int(t[3], &b2, 0, 1) < 0 ||
-        hf_int(t[4], &v->code, 0, 100000) < 0 || hf_int(t[5], &v->depth, -1, 1000) < 0 ||
-        hf_i64(t[6], &v->from) < 0 || hf_i64(t[7], &v->until) < 0 ||
-        hf_dec(t[8], v->error, sizeof(v->error)) < 0)
-        return -1;
-    memcpy(v->key, t[1], 65);
-    v->trusted = b1;
-    v->system = b2;
-    return 0;
-}
-
-/* Parse an F line into a new entry (certs allocated, to be filled by C lines). */
-static int hf_parse_file_line(char **t, int n, hf_cert_entry *e)
-{
-    char path[HF_PATH_MAX];
-    int der;
-
-    memset(e, 0, sizeof(*e));
-    if (n != 11 || hf_dec(t[1], path, sizeof(path)) < 0 || !path[0] ||
-        hf_u64(t[2], &e->sig.dev) < 0 || hf_u64(t[3], &e->sig.ino) < 0 ||
-        hf_u64(t[4], &e->sig.size) < 0 || hf_i64(t[5], &e->sig.mtime_ns) < 0 ||
-        hf_size(t[6], &e->ncerts, HF_CERT_MAX_CHAIN) < 0 || hf_size(t[7], &e->skipped, 1 << 20) < 0 ||
-        hf_int(t[8], &der, 0, 1) < 0 || hf_int(t[9], &e->err_code, -4095, 0) < 0 ||
-        hf_dec(t[10], e->error, sizeof(e->error)) < 0 || (e->ncerts == 0) == (e->err_code == 0))
-        return -1;
-    e->der = der;
-    e->path = strdup(path);
-    e->certs = e->ncerts ? calloc(e->ncerts, sizeof(*e->certs)) : NULL;
-    if (!e->path || (e->ncerts && !e->certs))
-        return -2;
-    return 0;
-}
-
-typedef struct hf_load_ctx {
-    hf_cert_cache *c;
-    hf_cert_entry *cur;     /* entry being filled */
-    size_t ncert, nsan;     /* filled so far */
-} hf_load_ctx;
-
-static bool hf_load_complete(const hf_load_ctx *x)
-{
-    const hf_cert_entry *e = x->cur;
-
-    if (!e)
-        return true;
-    return x->ncert == e->ncerts && (x->ncert == 0 || x->nsan == e->certs[x->ncert - 1].nsans);
-}
-
-static int hf_load_line(hf_load_ctx *x, char *line)
-{
-    char *t[HF_MAXTOK];
-    int n = hf_split(line, t);
-    hf_cert_entry *e = x->cur;
-
-    if (n <= 0)
-        return -1;
-    if (strcmp(t[0], "F") == 0) {
-        if (!hf_load_complete(x) || x->c->n >= HF_CERT_CACHE_MAX)
-            return -1;
-        if (hf_array_reserve(&x->c->e, &x->c->cap, x->c->n, sizeof(*x->c->e), 8) < 0)
-            return -2;
-        e = &x->c->e[x->c->n++];
-        x->cur = e;
-        x->ncert = x->nsan = 0;
-        return hf_parse_file_line(t, n, e);
-    }
-    if (!e)
-        return -1;
-    if (strcmp(t[0], "C") == 0) {
-        if (x->ncert >= e->ncerts || e->have_vres ||
-            (x->ncert > 0 && x->nsan != e->certs[x->ncert - 1].nsans))
-            return -1;
-        x->nsan = 0;
-        return hf_parse_cert_line(t, n, &e->certs[x->ncert++]);
-    }
-    if (strcmp(t[0], "S") == 0) {
-        hf_cert_info *ci = x->ncert ? &e->certs[x->ncert - 1] : NULL;
-        if (!ci || n != 2 || x->nsan >= ci->nsans || e->have_vres)
-            return -1;
-        return hf_dec(t[1], ci->sans[x->nsan++], HF_CERT_SAN_LEN);
-    }
-    if (strcmp(t[0], "V") == 0) {
-        if (!hf_load_complete(x) || e->have_vres || e->err_code)
-            return -1;
-        e->have_vres = true;
-        return hf_parse_vres(t, n, &e->vres);
-    }
-    return -1;
-}
-
-int hf_cert_cache_load(hf_cert_cache *c, const char *path, char *err, size_t errlen)
-{
-    char *data = NULL, *l, *nl;
-    long len = hf_file_read(path, HF_CERT_STATE_MAX, &data);
-    hf_load_ctx x = {c, NULL, 0, 0};
-    size_t lineno = 1;
-    int r = 0;
-
-    if (len < 0) {
-        if (len != -ENOENT)
-            hf_err_set(err, errlen, "%s: cannot read: %s", path, strerror((int)-len));
-        return len == -ENOENT ? -ENOENT : -EPROTO;
-    }
-    pthread_mutex_lock(&c->mu);
-    hf_cert_cache_clear(c);
-    if (strncmp(data, HF_CERT_CACHE_MAGIC "\n", sizeof(HF_CERT_CACHE_MAGIC)) != 0 ||
-        strlen(data) != (size_t)len || data[len - 1] != '\n') {
-        hf_err_set(err, errlen, "%s: not a version 1 certificate cache", path);
-        r = -EPROTO;
-    }
-    for (l = data + sizeof(HF_CERT_CACHE_MAGIC); r == 0 && *l; l = nl + 1) {
-        nl = strchr(l, '\n');   /* present: the file ends with a newline */
-        *nl = '\0';
-        lineno++;
-        if (hf_load_line(&x, l) < 0) {
-            hf_err_set(err, errlen, "%s: line %zu: malformed", path, lineno);
-            r = -EPROTO;
-        }
-    }
-    if (r == 0 && !hf_load_complete(&x)) {
-        hf_err_set(err, errlen, "%s: truncated", path);
-        r = -EPROTO;
-    }
-    if (r < 0)
-        hf_cert_cache_clear(c);
-    c->dirty = false;
-    pthread_mutex_unlock(&c->mu);
-    free(data);
-    return r;
+    return added;
 }

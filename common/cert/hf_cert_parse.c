@@ -1,5 +1,6 @@
 /* hf_cert_parse: PEM/DER bundle loading and per-certificate summaries. */
 #include "hf_cert_int.h"
+#include "hf_time.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -206,7 +207,10 @@ static int hf_cert_time(const ASN1_TIME *t, char *asn1, size_t n, int64_t *epoch
         memcpy(asn1, ASN1_STRING_get0_data(t), (size_t)len);
         asn1[len] = '\0';
     }
-    *epoch = (int64_t)timegm(&tm);
+    /* not timegm(): glibc's keeps an unsynchronised static between calls */
+    *epoch = hf_time_days_from_civil((int64_t)tm.tm_year + 1900, (unsigned)tm.tm_mon + 1,
+                                     (unsigned)tm.tm_mday) * 86400 +
+             tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec;
     return 0;
 }
 
@@ -220,7 +224,7 @@ static void hf_cert_serial(const X509 *x, char *out, size_t n)
     BN_free(bn);
 }
 
-static void hf_cert_key(X509 *x, hf_cert_info *info)
+static void hf_cert_pubkey(X509 *x, hf_cert_info *info)
 {
     EVP_PKEY *pk = X509_get0_pubkey(x);
     char group[64];
@@ -312,7 +316,7 @@ int hf_cert_summarize(X509 *x, hf_cert_info *info)
     hf_cert_name_str(X509_get_subject_name(x), info->subject, sizeof(info->subject));
     hf_cert_name_str(X509_get_issuer_name(x), info->issuer, sizeof(info->issuer));
     hf_cert_serial(x, info->serial, sizeof(info->serial));
-    hf_cert_key(x, info);
+    hf_cert_pubkey(x, info);
     hf_cert_sans(x, info);
     info->self_signed = X509_self_signed(x, 1) == 1;
     if (!X509_digest(x, EVP_sha256(), info->sha256, &mdlen) || mdlen != sizeof(info->sha256)) {

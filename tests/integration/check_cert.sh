@@ -37,7 +37,8 @@ expect_exact "default four with --ca" 0 \
 expect_exact "again from the state file" 0 \
     "HELIXFLOW CERT OK: 4 certificates, earliest expiry in 365.0 days (api-gateway.crt) | $PERF4" \
     -- C --root "$HF_ROOT" --ca "$HF_CA"
-ok "state file is a version 1 cache" grep -qx 'helixflow-cert-cache 1' "$ST/cert-cache"
+ok "state file is a version 2 cache" grep -qx 'helixflow-cert-cache 2' "$ST/cert-cache"
+ok "state file ends with its end marker" bash -c 'tail -n 1 "$1" | grep -Eqx "E 4 [0-9a-f]{16}"' _ "$ST/cert-cache"
 expect_exact "default state dir under --root" 0 \
     "HELIXFLOW CERT OK: 4 certificates, earliest expiry in 365.0 days (api-gateway.crt) | $PERF4" \
     -- "$CHECK" --root "$HF_ROOT" --ca "$HF_CA"
@@ -134,7 +135,7 @@ expect_exact "CA file unparseable" 3 \
     -- C --cert "$CT/valid.crt" --ca "$CT/garbage.crt"
 free_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 expect_check "endpoint unreachable" 3 \
-    "^HELIXFLOW CERT UNKNOWN: valid.crt: cannot fetch the served certificate: https://127.0.0.1:$free_port/health: Failed to connect to 127.0.0.1 port $free_port .*\| valid.crt=365d;30:;7:\$" \
+    "^HELIXFLOW CERT UNKNOWN: valid.crt: cannot fetch the served certificate: https://127.0.0.1:$free_port/health: cannot connect to 127.0.0.1 port $free_port: Connection refused \| valid.crt=365d;30:;7:\$" \
     -- C --cert "$CT/valid.crt" --ca "$HF_CA" --url "https://127.0.0.1:$free_port/health"
 expect_exact "bad --url" 3 "HELIXFLOW CERT UNKNOWN: --url: '$HF_HTTP_HEALTH_URL' is not an https URL" \
     -- C --url "$HF_HTTP_HEALTH_URL"
@@ -152,6 +153,16 @@ echo "garbage" >"$ST/cert-cache"
 expect_exact "corrupt state file ignored" 0 \
     "HELIXFLOW CERT OK: 4 certificates, earliest expiry in 365.0 days (api-gateway.crt) | $PERF4" \
     -- C --root "$HF_ROOT" --ca "$HF_CA"
-ok "state file rewritten" grep -qx 'helixflow-cert-cache 1' "$ST/cert-cache"
+ok "state file rewritten" grep -qx 'helixflow-cert-cache 2' "$ST/cert-cache"
+head -c -30 "$ST/cert-cache" >"$ST/cut" && mv "$ST/cut" "$ST/cert-cache"
+expect_exact "truncated state file ignored" 0 \
+    "HELIXFLOW CERT OK: 4 certificates, earliest expiry in 365.0 days (api-gateway.crt) | $PERF4" \
+    -- C --root "$HF_ROOT" --ca "$HF_CA"
+ok "truncated state file rewritten" bash -c 'tail -n 1 "$1" | grep -Eqx "E 4 [0-9a-f]{16}"' _ "$ST/cert-cache"
+ok "no temporary file left beside it" bash -c '[ "$(ls -A "$1")" = cert-cache ]' _ "$ST"
+mkdir -p "$TB_DIR/st-dir/cert-cache"
+expect_exact "a directory where the state file belongs" 0 \
+    "HELIXFLOW CERT OK: 4 certificates, earliest expiry in 365.0 days (api-gateway.crt) | $PERF4" \
+    -- "$CHECK" --state-dir "$TB_DIR/st-dir" --root "$HF_ROOT" --ca "$HF_CA"
 
 done_testing

@@ -1,13 +1,13 @@
-/* Unit tests: hf_cert, the certificate probe, its cache and state file, and
- * the check_helixflow_cert argument contract.
+/* Unit tests: hf_cert, the certificate probe (parsing, dates, verification,
+ * the served certificate and the URL parser), and the check_helixflow_cert
+ * argument contract. The cache and its state file: test_cert_cache.c.
  *
  * Fixtures (tests/unit/fixtures/cert, made by make-fixtures.sh) have fixed
- * dates; "now" is injected: 2030-06-01 00:00:00 UTC. The served-vs-file test
- * starts a python TLS server on a free loopback port. */
+ * dates; "now" is injected: 2030-06-01 00:00:00 UTC. The served-vs-file tests
+ * start a python TLS server (tls-server.py) on free loopback ports. */
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -24,54 +24,10 @@
 #include <openssl/x509_vfy.h>
 
 #include "hf_cert.h"
+#include "hf_cert_int.h"           /* hf_cert_url_parse */
 #include "modes.h"
 
-#define NOW 1906502400.0        /* 2030-06-01 00:00:00 UTC */
-
-static char fx[2048];           /* fixtures directory */
-static char tmpd[2048];         /* per-run scratch directory */
-
-static const char *fxp(const char *name)
-{
-    static __thread char buf[16][HF_PATH_MAX];
-    static __thread int k;
-    char *b = buf[k++ & 15];
-
-    if (snprintf(b, HF_PATH_MAX, "%s/%s", fx, name) >= HF_PATH_MAX)
-        abort();
-    return b;
-}
-
-static const char *tmpp(const char *name)
-{
-    static __thread char buf[16][HF_PATH_MAX];
-    static __thread int k;
-    char *b = buf[k++ & 15];
-
-    if (snprintf(b, HF_PATH_MAX, "%s/%s", tmpd, name) >= HF_PATH_MAX)
-        abort();
-    return b;
-}
-
-static int probe(const char *file, const char *ca, hf_cert_cache *cache, hf_cert_result *r)
-{
-    hf_cert_config cfg = {.path = fxp(file), .name = file, .ca_file = ca ? fxp(ca) : NULL,
-                          .no_verify = !ca, .now = NOW, .cache = cache};
-    return hf_cert_probe(&cfg, r);
-}
-
-static void copy_file(const char *from, const char *to)
-{
-    char *data;
-    long n = hf_file_read(from, 1 << 20, &data);
-    FILE *f = fopen(to, "wb");
-
-    assert_true(n >= 0);
-    assert_non_null(f);
-    assert_int_equal(fwrite(data, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
-    free(data);
-}
+#include "test_cert.h"
 
 /* ---- parsing and dates */
 
@@ -361,224 +317,10 @@ static void test_permission_denied(void **state)
     unlink(path);
 }
 
-/* ---- cache */
-
-static void test_cache_hit_and_touch(void **state)
-{
-    hf_cert_cache *c = hf_cert_cache_new();
-    hf_cert_cache_stats st;
-    hf_cert_config cfg = {.path = tmpp("cached.crt"), .ca_file = fxp("ca.crt"), .now = NOW};
-    hf_cert_result r;
-    struct timespec ts[2] = {{.tv_sec = 1900000000}, {.tv_sec = 1900000000}};
-
-    (void)state;
-    copy_file(fxp("valid.crt"), cfg.path);
-    cfg.cache = c;
-    assert_int_equal(hf_cert_probe(&cfg, &r), 0);
-    assert_int_equal(r.parses, 1);
-    assert_false(r.from_cache);
-    hf_cert_result_free(&r);
-
-    assert_int_equal(hf_cert_probe(&cfg, &r), 0);
-    assert_int_equal(r.parses, 0);
-    assert_true(r.from_cache);
-    assert_true(r.trusted);
-    assert_true(fabs(r.certs[0].days_left - 365.0) < 1e-9);
-    hf_cert_result_free(&r);
-    hf_cert_cache_stats_get(c, &st);
-    assert_int_equal(st.lookups, 2);
-    assert_int_equal(st.hits, 1);
-    assert_int_equal(st.parses, 1);
-    assert_int_equal(st.verifies, 1);
-    assert_int_equal(st.entries, 1);
-
-    /* touched: parsed again */
-    assert_int_equal(utimensat(AT_FDCWD, cfg.path, ts, 0), 0);
-    assert_int_equal(hf_cert_probe(&cfg, &r), 0);
-    assert_int_equal(r.parses, 1);
-    hf_cert_result_free(&r);
-    /* replaced with other contents: the new certificate */
-    copy_file(fxp("expiring.crt"), tmpp("new.crt"));
-    assert_int_equal(rename(tmpp("new.crt"), cfg.path), 0);
-    assert_int_equal(hf_cert_probe(&cfg, &r), 0);
-    assert_int_equal(r.parses, 1);
-    assert_string_equal(r.certs[0].serial, "1003");
-    hf_cert_result_free(&r);
-    /* a later "now" changes days, not the parse */
-    cfg.now = NOW + 86400;
-    assert_int_equal(hf_cert_probe(&cfg, &r), 0);
-    assert_int_equal(r.parses, 0);
-    assert_true(fabs(r.certs[0].days_left - 9.5) < 1e-9);
-    hf_cert_result_free(&r);
-    hf_cert_cache_stats_get(c, &st);
-    assert_int_equal(st.parses, 3);
-    assert_int_equal(st.verifies, 3);
-    hf_cert_cache_free(c);
-    unlink(cfg.path);
-}
-
-static void test_cache_reverifies_on_ca_change(void **state)
-{
-    hf_cert_cache *c = hf_cert_cache_new();
-    hf_cert_cache_stats st;
-    hf_cert_config cfg = {.path = fxp("valid.crt"), .ca_file = tmpp("ca-copy.crt"), .now = NOW, .cache = c};
-    hf_cert_result r;
-
-    (void)state;
-    copy_file(fxp("ca.crt"), cfg.ca_file);
-    assert_int_equal(hf_cert_probe(&cfg, &r), 0);
-    assert_true(r.trusted);
-    hf_cert_result_free(&r);
-    /* the CA file now holds another certificate: verification runs again */
-    copy_file(fxp("inter.crt"), tmpp("ca-new.crt"));
-    assert_int_equal(rename(tmpp("ca-new.crt"), cfg.ca_file), 0);
-    assert_int_equal(hf_cert_probe(&cfg, &r), 0);
-    assert_false(r.trusted);
-    hf_cert_result_free(&r);
-    /* no-verify and cached error results */
-    cfg.path = fxp("garbage.crt");
-    assert_int_equal(hf_cert_probe(&cfg, &r), -EBADMSG);
-    hf_cert_result_free(&r);
-    cfg.name = "other-name";
-    assert_int_equal(hf_cert_probe(&cfg, &r), -EBADMSG);
-    assert_true(r.from_cache);
-    assert_string_equal(r.error, "other-name: no certificate found (PEM_read_bio: bad base64 decode)");
-    hf_cert_result_free(&r);
-    hf_cert_cache_stats_get(c, &st);
-    assert_int_equal(st.verifies, 2);
-    assert_int_equal(st.hits, 2);
-    hf_cert_cache_free(c);
-    unlink(tmpp("ca-copy.crt"));
-}
-
-static void test_state_file_round_trip(void **state)
-{
-    static const char *const files[] = {"valid.crt", "many.crt", "untrusted.crt", "chain.pem",
-                                        "garbage.crt", "empty.crt", "key-and-cert.pem", "bundle.der"};
-    hf_cert_cache *a = hf_cert_cache_new(), *b = hf_cert_cache_new();
-    hf_cert_result ra, rb;
-    hf_cert_cache_stats st;
-    char err[HF_ERR_MAX] = "";
-    const char *sp = tmpp("state");
-
-    (void)state;
-    for (size_t i = 0; i < HF_ARRAY_SIZE(files); i++) {
-        probe(files[i], "ca.crt", a, &ra);
-        hf_cert_result_free(&ra);
-    }
-    assert_true(hf_cert_cache_dirty(a));
-    assert_int_equal(hf_cert_cache_save(a, sp, err, sizeof(err)), 0);
-    assert_false(hf_cert_cache_dirty(a));
-    assert_int_equal(hf_cert_cache_load(b, sp, err, sizeof(err)), 0);
-    hf_cert_cache_stats_get(b, &st);
-    assert_int_equal(st.entries, HF_ARRAY_SIZE(files));
-    for (size_t i = 0; i < HF_ARRAY_SIZE(files); i++) {
-        int ca = probe(files[i], "ca.crt", a, &ra), cb = probe(files[i], "ca.crt", b, &rb);
-        assert_int_equal(ca, cb);
-        assert_true(rb.from_cache);
-        assert_int_equal(rb.parses, 0);
-        assert_int_equal(ra.ncerts, rb.ncerts);
-        if (ra.ncerts)
-            assert_memory_equal(ra.certs, rb.certs, ra.ncerts * sizeof(*ra.certs));
-        assert_string_equal(ra.error, rb.error);
-        assert_int_equal(ra.trusted, rb.trusted);
-        assert_int_equal(ra.verify_code, rb.verify_code);
-        assert_string_equal(ra.verify_error, rb.verify_error);
-        assert_int_equal(ra.skipped_blocks, rb.skipped_blocks);
-        assert_int_equal(ra.der, rb.der);
-        hf_cert_result_free(&ra);
-        hf_cert_result_free(&rb);
-    }
-    hf_cert_cache_stats_get(b, &st);
-    assert_int_equal(st.parses, 0);
-    assert_int_equal(st.verifies, 0);
-    assert_false(hf_cert_cache_dirty(b));
-    hf_cert_cache_free(a);
-    hf_cert_cache_free(b);
-}
-
-static void write_text(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-}
-
-static void test_state_file_bad(void **state)
-{
-    hf_cert_cache *c = hf_cert_cache_new();
-    hf_cert_cache_stats st;
-    char err[HF_ERR_MAX] = "", want[HF_ERR_MAX];
-    const char *sp = tmpp("bad-state");
-
-    (void)state;
-    assert_int_equal(hf_cert_cache_load(c, tmpp("none"), err, sizeof(err)), -ENOENT);
-    write_text(sp, "helixflow-cert-cache 2\n");
-    assert_int_equal(hf_cert_cache_load(c, sp, err, sizeof(err)), -EPROTO);
-    snprintf(want, sizeof(want), "%s: not a version 1 certificate cache", sp);
-    assert_string_equal(err, want);
-    write_text(sp, "helixflow-cert-cache 1\nF /x 1 2 3 4 1 0 0 0 -\nC junk\n");
-    assert_int_equal(hf_cert_cache_load(c, sp, err, sizeof(err)), -EPROTO);
-    snprintf(want, sizeof(want), "%s: line 3: malformed", sp);
-    assert_string_equal(err, want);
-    write_text(sp, "helixflow-cert-cache 1\nF /x 1 2 3 4 1 0 0 0 -\n");
-    assert_int_equal(hf_cert_cache_load(c, sp, err, sizeof(err)), -EPROTO);
-    snprintf(want, sizeof(want), "%s: truncated", sp);
-    assert_string_equal(err, want);
-    write_text(sp, "helixflow-cert-cache 1\nF /x 1 2 3 4 0 0 0 -74 bad%zz\n");
-    assert_int_equal(hf_cert_cache_load(c, sp, err, sizeof(err)), -EPROTO);
-    hf_cert_cache_stats_get(c, &st);
-    assert_int_equal(st.entries, 0);
-    hf_cert_cache_free(c);
-    unlink(sp);
-}
-
-typedef struct { hf_cert_cache *c; int fails; } thr_arg;
-
-static void *thr(void *p)
-{
-    thr_arg *a = p;
-
-    for (int i = 0; i < 200; i++) {
-        hf_cert_result r;
-        hf_cert_config cfg = {.path = fxp(i % 2 ? "valid.crt" : "chain.pem"), .ca_file = fxp("ca.crt"),
-                              .now = NOW, .cache = a->c};
-        if (hf_cert_probe(&cfg, &r) != 0 || !r.trusted)
-            a->fails++;
-        hf_cert_result_free(&r);
-    }
-    return NULL;
-}
-
-static void test_cache_threads(void **state)
-{
-    hf_cert_cache *c = hf_cert_cache_new();
-    pthread_t t[4];
-    thr_arg a[4];
-    hf_cert_cache_stats st;
-
-    (void)state;
-    for (int i = 0; i < 4; i++) {
-        a[i] = (thr_arg){c, 0};
-        assert_int_equal(pthread_create(&t[i], NULL, thr, &a[i]), 0);
-    }
-    for (int i = 0; i < 4; i++) {
-        pthread_join(t[i], NULL);
-        assert_int_equal(a[i].fails, 0);
-    }
-    hf_cert_cache_stats_get(c, &st);
-    assert_int_equal(st.lookups, 800);
-    assert_true(st.parses >= 2 && st.parses <= 16);
-    assert_int_equal(st.entries, 2);
-    hf_cert_cache_free(c);
-}
-
 /* ---- served vs file: a python TLS server on loopback */
 
 static pid_t server_pid;
-static int tls_port, hang_port;
+static int tls_port, hang_port, plain_port, v6_port;
 
 static int start_server(void)
 {
@@ -593,37 +335,54 @@ static int start_server(void)
         dup2(fd[1], STDOUT_FILENO);
         close(fd[0]);
         close(fd[1]);
-        execlp("python3", "python3", fxp("tls-server.py"), fxp("valid.crt"), fxp("valid.key"), (char *)NULL);
+        execlp("python3", "python3", fxp("tls-server.py"), fxp("valid.crt"), fxp("valid.key"),
+               fxp("key-and-cert.pem"), (char *)NULL);
         _exit(127);
     }
     close(fd[1]);
     f = fdopen(fd[0], "r");
-    if (!f || !fgets(line, sizeof(line), f) || sscanf(line, "%d %d", &tls_port, &hang_port) != 2)
+    if (!f || !fgets(line, sizeof(line), f) ||
+        sscanf(line, "%d %d %d %d", &tls_port, &hang_port, &plain_port, &v6_port) != 4)
         tls_port = 0;
     if (f)
         fclose(f);
     return tls_port ? 0 : -1;
 }
 
+static void stop_server(void)
+{
+    if (server_pid > 0) {
+        kill(server_pid, SIGTERM);
+        waitpid(server_pid, NULL, 0);
+    }
+    server_pid = 0;
+}
+
+/* Probe valid.crt (or file) against url; the result in *r. */
+static void probe_url(const char *file, const char *url, long timeout_ms, hf_cert_result *r)
+{
+    hf_cert_config cfg = {.path = fxp(file), .no_verify = true, .now = NOW, .url = url,
+                          .timeout_ms = timeout_ms};
+
+    assert_int_equal(hf_cert_probe(&cfg, r), 0);
+}
+
 static void test_served_vs_file(void **state)
 {
-    char url[128];
-    hf_cert_config cfg = {.path = fxp("valid.crt"), .no_verify = true, .now = NOW, .timeout_ms = 5000};
+    char url[128], want[HF_ERR_MAX];
     hf_cert_result r;
-    double t0;
 
     (void)state;
     assert_int_equal(start_server(), 0);
     snprintf(url, sizeof(url), "https://127.0.0.1:%d/health", tls_port);
-    cfg.url = url;
-    assert_int_equal(hf_cert_probe(&cfg, &r), 0);
+    probe_url("valid.crt", url, 5000, &r);
     assert_true(r.url_checked);
     assert_true(r.url_match);
     assert_string_equal(r.served.serial, "1002");
+    assert_string_equal(r.url_error, "");
     hf_cert_result_free(&r);
 
-    cfg.path = fxp("expiring.crt");       /* on disk: another certificate */
-    assert_int_equal(hf_cert_probe(&cfg, &r), 0);
+    probe_url("expiring.crt", url, 5000, &r);     /* on disk: another certificate */
     assert_true(r.url_checked);
     assert_false(r.url_match);
     assert_string_equal(r.served.serial, "1002");
@@ -632,24 +391,137 @@ static void test_served_vs_file(void **state)
 
     /* a server that accepts but never answers: bounded by timeout_ms */
     snprintf(url, sizeof(url), "https://127.0.0.1:%d/", hang_port);
-    cfg.timeout_ms = 700;
-    t0 = hf_mono_now();
-    assert_int_equal(hf_cert_probe(&cfg, &r), 0);
-    assert_true(hf_mono_now() - t0 < 5.0);
+    {
+        double t0 = hf_mono_now();
+        probe_url("expiring.crt", url, 700, &r);
+        assert_true(hf_mono_now() - t0 < 5.0);
+    }
     assert_false(r.url_checked);
-    assert_non_null(strstr(r.url_error, url));
-    assert_non_null(strstr(r.url_error, "timed out"));
+    snprintf(want, sizeof(want), "%s: TLS handshake with 127.0.0.1 port %d timed out after 700 ms",
+             url, hang_port);
+    assert_string_equal(r.url_error, want);
     hf_cert_result_free(&r);
-    kill(server_pid, SIGTERM);
-    waitpid(server_pid, NULL, 0);
-    server_pid = 0;
+}
 
-    /* nothing listens any more */
-    snprintf(url, sizeof(url), "https://127.0.0.1:%d/health", tls_port);
-    assert_int_equal(hf_cert_probe(&cfg, &r), 0);
-    assert_false(r.url_checked);
-    assert_non_null(strstr(r.url_error, url));
+/* SNI carries the host name (the server then serves expiring.crt), and no
+ * SNI goes with an address literal (RFC 6066): valid.crt. */
+static void test_served_sni(void **state)
+{
+    char url[128];
+    hf_cert_result r;
+
+    (void)state;
+    assert_true(server_pid > 0);
+    snprintf(url, sizeof(url), "https://localhost:%d", tls_port);
+    probe_url("expiring.crt", url, 5000, &r);
+    assert_true(r.url_checked);
+    assert_true(r.url_match);
+    assert_string_equal(r.served.serial, "1003");
     hf_cert_result_free(&r);
+    snprintf(url, sizeof(url), "https://127.0.0.1:%d", tls_port);
+    probe_url("expiring.crt", url, 5000, &r);
+    assert_true(r.url_checked);
+    assert_false(r.url_match);
+    assert_string_equal(r.served.serial, "1002");
+    hf_cert_result_free(&r);
+}
+
+static void test_served_ipv6(void **state)
+{
+    char url[128];
+    hf_cert_result r;
+
+    (void)state;
+    assert_true(server_pid > 0);
+    if (!v6_port)
+        skip();                 /* no ::1 here */
+    snprintf(url, sizeof(url), "https://[::1]:%d/health", v6_port);
+    probe_url("valid.crt", url, 5000, &r);
+    assert_string_equal(r.url_error, "");
+    assert_true(r.url_checked);
+    assert_true(r.url_match);
+    hf_cert_result_free(&r);
+}
+
+static void test_served_not_tls_and_refused(void **state)
+{
+    char url[128], want[HF_ERR_MAX];
+    int port = tls_port;
+    hf_cert_result r;
+
+    (void)state;
+    assert_true(server_pid > 0);
+    snprintf(url, sizeof(url), "https://127.0.0.1:%d/", plain_port);
+    probe_url("valid.crt", url, 5000, &r);
+    assert_false(r.url_checked);
+    snprintf(want, sizeof(want), "%s: TLS handshake with 127.0.0.1 port %d failed (", url, plain_port);
+    assert_memory_equal(r.url_error, want, strlen(want));
+    assert_int_equal(r.url_error[strlen(r.url_error) - 1], ')');
+    hf_cert_result_free(&r);
+
+    stop_server();              /* nothing listens any more */
+    snprintf(url, sizeof(url), "https://127.0.0.1:%d/health", port);
+    probe_url("valid.crt", url, 700, &r);
+    assert_false(r.url_checked);
+    snprintf(want, sizeof(want), "%s: cannot connect to 127.0.0.1 port %d: Connection refused",
+             url, port);
+    assert_string_equal(r.url_error, want);
+    hf_cert_result_free(&r);
+}
+
+/* The URL parser: what it accepts, and the error for everything else (no
+ * connection is attempted for a bad URL). */
+static void test_url_parse(void **state)
+{
+    static const struct { const char *url, *host, *port; bool ip; } good[] = {
+        {"https://example.org", "example.org", "443", false},
+        {"HTTPS://Example.org:8443/", "Example.org", "8443", false},
+        {"https://127.0.0.1/health?x=1#f", "127.0.0.1", "443", true},
+        {"https://[::1]:65535/a/b", "::1", "65535", true},
+        {"https://[2001:db8::1]", "2001:db8::1", "443", true},
+        {"https://under_score-1.example:1", "under_score-1.example", "1", false},
+    };
+    static const struct { const char *url, *why; } bad[] = {
+        {"http://example.org/", "not an https URL"},
+        {"https:/example.org", "not an https URL"},
+        {"https://", "no host"},
+        {"https:///path", "no host"},
+        {"https://:443/", "no host"},
+        {"https://exa mple.org/", "space or control character at byte 12"},
+        {"https://user:pw@example.org/", "user information (user@host) is not supported"},
+        {"https://example.org?q", "invalid character '?' in the host"},
+        {"https://ex%41mple.org/", "invalid character '%' in the host"},
+        {"https://example.org:/", "invalid port '' (1 to 65535)"},
+        {"https://example.org:0", "invalid port '0' (1 to 65535)"},
+        {"https://example.org:65536", "invalid port '65536' (1 to 65535)"},
+        {"https://example.org:44x3/", "invalid port '44x3' (1 to 65535)"},
+        {"https://example.org:0000443", "invalid port '0000443' (1 to 65535)"},
+        {"https://[::1/", "'[' without a closing ']' in the host"},
+        {"https://[]/", "'[]' is not an IPv6 address"},
+        {"https://[127.0.0.1]/", "'[127.0.0.1]' is not an IPv6 address"},
+        {"https://[fe80::1%25eth0]/", "'[fe80::1%25eth0]' is not an IPv6 address"},
+        {"https://[::1]x/", "unexpected 'x' after the host"},
+    };
+    hf_cert_url u;
+    char err[HF_ERR_MAX], want[HF_ERR_MAX];
+    hf_cert_result r;
+
+    (void)state;
+    for (size_t i = 0; i < HF_ARRAY_SIZE(good); i++) {
+        assert_int_equal(hf_cert_url_parse(good[i].url, &u, err, sizeof(err)), 0);
+        assert_string_equal(u.host, good[i].host);
+        assert_string_equal(u.port, good[i].port);
+        assert_int_equal(u.ip_literal, good[i].ip);
+    }
+    for (size_t i = 0; i < HF_ARRAY_SIZE(bad); i++) {
+        snprintf(want, sizeof(want), "%s: %s", bad[i].url, bad[i].why);
+        assert_int_equal(hf_cert_url_parse(bad[i].url, &u, err, sizeof(err)), -EINVAL);
+        assert_string_equal(err, want);
+        probe_url("valid.crt", bad[i].url, 700, &r);    /* the probe reports it as is */
+        assert_false(r.url_checked);
+        assert_string_equal(r.url_error, want);
+        hf_cert_result_free(&r);
+    }
 }
 
 /* ---- misc */
@@ -723,27 +595,10 @@ static void test_mode_usage(void **state)
     free(out);
 }
 
-static int setup(void **state)
-{
-    const char *f = getenv("HF_FIXTURES");
-
-    (void)state;
-    snprintf(fx, sizeof(fx), "%s/cert", f ? f : "tests/unit/fixtures");
-    snprintf(tmpd, sizeof(tmpd), "%s/hf-test-cert-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-    return mkdtemp(tmpd) ? 0 : -1;
-}
-
 static int teardown(void **state)
 {
-    char cmd[HF_PATH_MAX + 16];
-
-    (void)state;
-    if (server_pid > 0) {
-        kill(server_pid, SIGTERM);
-        waitpid(server_pid, NULL, 0);
-    }
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpd);
-    return system(cmd) == 0 ? 0 : -1;
+    stop_server();
+    return cert_teardown(state);
 }
 
 int main(void)
@@ -763,14 +618,13 @@ int main(void)
         cmocka_unit_test(test_der_garbage_buffer),
         cmocka_unit_test(test_der_trailing_garbage),
         cmocka_unit_test(test_permission_denied),
-        cmocka_unit_test(test_cache_hit_and_touch),
-        cmocka_unit_test(test_cache_reverifies_on_ca_change),
-        cmocka_unit_test(test_state_file_round_trip),
-        cmocka_unit_test(test_state_file_bad),
-        cmocka_unit_test(test_cache_threads),
         cmocka_unit_test(test_served_vs_file),
+        cmocka_unit_test(test_served_sni),
+        cmocka_unit_test(test_served_ipv6),
+        cmocka_unit_test(test_served_not_tls_and_refused),
+        cmocka_unit_test(test_url_parse),
         cmocka_unit_test(test_time_str_and_args),
         cmocka_unit_test(test_mode_usage),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, cert_setup, teardown);
 }
