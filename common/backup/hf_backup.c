@@ -281,9 +281,9 @@ int hf_backup_probe(const hf_backup_config *cfg, hf_backup_result *res)
     return 0;
 }
 
-#define HF_BACKUP_VERDICT_MAGIC "helixflow-backup-verdict 2"
+#define HF_BACKUP_VERDICT_MAGIC "helixflow-backup-verdict 3"
 
-int hf_backup_verdict_save(const hf_backup_verdict *v, const char *path)
+int hf_backup_verdict_write(const hf_backup_verdict *v, const char *path, char *err, size_t errlen)
 {
     hf_buf b = {0};
     int rc;
@@ -291,34 +291,66 @@ int hf_backup_verdict_save(const hf_backup_verdict *v, const char *path)
     hf_buf_printf(&b, "%s\n%d %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRId64 " %" PRId64
                   " %.3f %d\n%s\n", HF_BACKUP_VERDICT_MAGIC, v->valid, v->dev, v->ino, v->size,
                   v->mtime_ns, v->ctime_ns, v->checked_at, v->ok, v->msg);
-    rc = b.oom ? -ENOMEM : hf_file_write_atomic(path, b.s, b.len, NULL, 0);
+    hf_seal_append(&b);
+    if (b.oom) {
+        hf_err_set(err, errlen, "%s: out of memory", path);
+        rc = -ENOMEM;
+    } else {
+        rc = hf_file_write_atomic(path, b.s, b.len, err, errlen);
+    }
     hf_buf_free(&b);
     return rc;
 }
 
-int hf_backup_verdict_load(hf_backup_verdict *v, const char *path)
+/* The sealed body (NUL-terminated at its end) into v. 0 or -EINVAL. */
+static int hf_backup_verdict_parse(hf_backup_verdict *v, char *text)
 {
-    char *text, *nl;
+    char *nl;
     int valid, ok, n = 0;
-    long len = hf_file_read(path, 4096, &text);
 
-    memset(v, 0, sizeof(*v));
-    if (len < 0)
-        return (int)len;
     if (strncmp(text, HF_BACKUP_VERDICT_MAGIC "\n", sizeof(HF_BACKUP_VERDICT_MAGIC)) != 0 ||
         sscanf(text + sizeof(HF_BACKUP_VERDICT_MAGIC), "%d %" SCNu64 " %" SCNu64 " %" SCNu64
                " %" SCNd64 " %" SCNd64 " %lf %d\n%n", &valid, &v->dev, &v->ino, &v->size,
-               &v->mtime_ns, &v->ctime_ns, &v->checked_at, &ok, &n) != 8 || n == 0) {
-        free(text);
-        memset(v, 0, sizeof(*v));
+               &v->mtime_ns, &v->ctime_ns, &v->checked_at, &ok, &n) != 8 || n == 0)
         return -EINVAL;
-    }
     nl = strchr(text + sizeof(HF_BACKUP_VERDICT_MAGIC) + n, '\n');
     if (nl)
         *nl = '\0';
     hf_strlcpy(v->msg, text + sizeof(HF_BACKUP_VERDICT_MAGIC) + n, sizeof(v->msg));
     v->valid = valid == 1;
     v->ok = ok == 1;
-    free(text);
     return 0;
+}
+
+int hf_backup_verdict_read(hf_backup_verdict *v, const char *path, char *err, size_t errlen)
+{
+    char *text;
+    long len = hf_file_read(path, 4096, &text);
+
+    memset(v, 0, sizeof(*v));
+    if (len < 0) {
+        hf_err_set(err, errlen, "%s: %s", path, strerror((int)-len));
+        return (int)len;
+    }
+    if ((len = hf_seal_check(text, (size_t)len, path, err, errlen)) >= 0) {
+        text[len] = '\0';
+        if (hf_backup_verdict_parse(v, text) < 0) {
+            hf_err_set(err, errlen, "%s: not a quick_check verdict (%s)", path, HF_BACKUP_VERDICT_MAGIC);
+            len = -EINVAL;
+        }
+    }
+    free(text);
+    if (len < 0)
+        memset(v, 0, sizeof(*v));
+    return len < 0 ? (int)len : 0;
+}
+
+int hf_backup_verdict_save(const hf_backup_verdict *v, const char *path)
+{
+    return hf_backup_verdict_write(v, path, NULL, 0);
+}
+
+int hf_backup_verdict_load(hf_backup_verdict *v, const char *path)
+{
+    return hf_backup_verdict_read(v, path, NULL, 0);
 }

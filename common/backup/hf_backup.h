@@ -67,8 +67,14 @@ int hf_backup_probe(const hf_backup_config *cfg, hf_backup_result *res);
  * to a verdict (msg says why). */
 int hf_backup_quick_check(const char *path, long timeout_ms, char *msg, size_t msglen);
 
-/* Keep a verdict in a small text file (written atomically) / read it back.
- * Return 0 or negative errno; a damaged file is -EINVAL (v->valid false). */
+/* Keep a verdict in a small text file (a version line, the verdict, the
+ * end marker of hf_seal_append; written atomically) / read it back.
+ * Return 0 or negative errno with err naming the file: a truncated or
+ * damaged file (no valid end marker) is -EPROTO, another format -EINVAL;
+ * on any error v is cleared (v->valid false). */
+int hf_backup_verdict_write(const hf_backup_verdict *v, const char *path, char *err, size_t errlen);
+int hf_backup_verdict_read(hf_backup_verdict *v, const char *path, char *err, size_t errlen);
+/* The same without the error text. */
 int hf_backup_verdict_save(const hf_backup_verdict *v, const char *path);
 int hf_backup_verdict_load(hf_backup_verdict *v, const char *path);
 

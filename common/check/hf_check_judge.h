@@ -7,8 +7,17 @@
 
 #include "hf_check.h"
 #include "hf_process.h"
+#include "hf_resources.h"
+#include "hf_backup.h"
 
 /* service: one finding per service, restart/exe/note findings, metrics. */
 void hf_check_service_judge(const hf_settings *s, const hf_process_result *res, hf_report *out);
+
+/* resources: a finding per resource (disk, inodes, memory, load, cpu), metrics;
+ * res->error set: the probe failed (UNKNOWN resources.probe). */
+void hf_check_resources_judge(const hf_settings *s, const hf_resources_result *res, hf_report *out);
+/* backup: age, size, quick_check findings and metrics of the newest backup;
+ * res->err set: the probe failed (UNKNOWN backup.probe). */
+void hf_check_backup_judge(const hf_settings *s, const hf_backup_result *res, hf_report *out);
 
 #endif

@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,8 +91,12 @@ static int hf_settings_number(const hf_setting_def *d, const char *value, double
 {
     if (!value || hf_parse_double(value, out) < 0 || *out < d->min || *out > d->max ||
         (d->type == HF_SET_LONG && *out != (double)(long)*out)) {
-        hf_err_set(err, n, "'%s' is not a %s from %g to %g", value ? value : "",
-                   d->type == HF_SET_LONG ? "whole number" : "number", d->min, d->max);
+        if (isinf(d->max))          /* no upper bound */
+            hf_err_set(err, n, "'%s' is not a %s >= %g", value ? value : "",
+                       d->type == HF_SET_LONG ? "whole number" : "number", d->min);
+        else
+            hf_err_set(err, n, "'%s' is not a %s from %g to %g", value ? value : "",
+                       d->type == HF_SET_LONG ? "whole number" : "number", d->min, d->max);
         return -EINVAL;
     }
     return 0;

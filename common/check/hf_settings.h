@@ -52,7 +52,7 @@ typedef struct hf_setting_def {
     const char *name;           /* "health-url": lower case, '-' between words */
     hf_setting_type type;
     const char *dflt;           /* as a user writes it; NULL: none (unset) */
-    double min, max;            /* LONG / DOUBLE bounds, inclusive */
+    double min, max;            /* LONG / DOUBLE bounds, inclusive; max INFINITY: none */
     unsigned flags;             /* HF_SETF_* */
     const char *meta;           /* value placeholder for usage lines: "URL", "RANGE" */
     const char *doc;            /* one line */

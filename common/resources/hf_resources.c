@@ -273,6 +273,11 @@ int hf_resources_memory_load(hf_resources_memory *mem, const char *path, char *e
         hf_err_set(err, errlen, "%s: %s", path, strerror((int)-n));
         return (int)n;
     }
+    if ((n = hf_seal_check(text, (size_t)n, path, err, errlen)) < 0) {
+        free(text);
+        return (int)n;
+    }
+    text[n] = '\0';
     if (sscanf(text, "cpu %llu %llu %c", &t, &i, &extra) != 2 || i > t) {
         free(text);
         hf_err_set(err, errlen, "%s:1: not a \"cpu total idle\" line", path);
@@ -285,11 +290,19 @@ int hf_resources_memory_load(hf_resources_memory *mem, const char *path, char *e
 
 int hf_resources_memory_save(const hf_resources_memory *mem, const char *path, char *err, size_t errlen)
 {
-    char line[96];
-    int len;
+    hf_buf b = {0};
+    int rc;
 
     if (!mem->cpu.valid)
         return 0;
-    len = snprintf(line, sizeof(line), "cpu %llu %llu\n", mem->cpu.total, mem->cpu.idle);
-    return hf_file_write_atomic(path, line, (size_t)len, err, errlen);
+    hf_buf_printf(&b, "cpu %llu %llu\n", mem->cpu.total, mem->cpu.idle);
+    hf_seal_append(&b);
+    if (b.oom) {
+        hf_buf_free(&b);
+        hf_err_set(err, errlen, "%s: out of memory", path);
+        return -ENOMEM;
+    }
+    rc = hf_file_write_atomic(path, b.s, b.len, err, errlen);
+    hf_buf_free(&b);
+    return rc;
 }

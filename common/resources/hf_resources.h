@@ -82,8 +82,11 @@ int hf_resources_cpu_sample(const char *proc_dir, hf_cpu_sample *s, char *err, s
 /* Busy % from prev to cur; NAN when prev is invalid, counters went back or no time passed. */
 double hf_resources_cpu_busy(const hf_cpu_sample *prev, const hf_cpu_sample *cur);
 
-/* State file: one line "cpu <total> <idle>". load: a missing file is not an
- * error (mem unchanged); save writes atomically. 0 or negative errno (err set). */
+/* State file: one line "cpu <total> <idle>", then the end marker of
+ * hf_seal_append. load: a missing file is not an error (mem unchanged); a
+ * truncated or damaged file (no valid end marker) is -EPROTO, a bad line
+ * -EINVAL; save writes atomically (nothing when mem holds no sample).
+ * 0 or negative errno (err set, naming the file). */
 int hf_resources_memory_load(hf_resources_memory *mem, const char *path, char *err, size_t errlen);
 int hf_resources_memory_save(const hf_resources_memory *mem, const char *path, char *err, size_t errlen);
 

@@ -79,6 +79,10 @@
 /* backup: age in hours (daily backups: a day and two hours warns) */
 #define HF_THR_BACKUP_AGE_WARN  "26"
 #define HF_THR_BACKUP_AGE_CRIT  "50"
+/* backup: warn when smaller than the previous backup by more than this %;
+ * critical below this many bytes (1: an empty file) */
+#define HF_THR_BACKUP_SHRINK_PCT "50"
+#define HF_THR_BACKUP_MIN_BYTES "1"
 /* log lines per class over the window: the first error line warns, the
  * first critical/fatal/panic line is critical (as check_logfiles does);
  * security events over 30 days: the guide's target is fewer than 5 a month */

@@ -20,6 +20,27 @@ tb backup fresh
 expect_check "second backup: size change against the previous" 0 \
   "^HELIXFLOW BACKUP OK: $NAME: 0\.0 hours old, [0-9]+ bytes \([+-][0-9]+\.[0-9]% vs previous\), quick_check ok \| age=[0-9]+s;93600;180000;0 size=[0-9]+B;;;0 size_change=-?[0-9.]+%;-50:$" -- chk
 
+# --- the quick_check verdict is kept between runs: one state file per
+# configuration (<state-dir>/backup-<identity>.state), ending in its end marker
+SD=$HF_ROOT/var/lib/helixflow-monitoring
+SF=$(ls "$SD"/backup-*.state)
+ok "one state file, sealed" test "$(wc -w <<<"$SF")" = 1 -a -n "$(tail -n1 "$SF" | grep -E '^end [0-9a-f]{16}$')"
+expect_check "an unchanged backup: its verdict is kept" 0 "^HELIXFLOW BACKUP OK: " -- chk -v
+ok "... -v says so" grep -qE "^\[OK\] $NAME: quick_check ok \(the verdict kept for this unchanged file\)$" <<<"$TB_OUT"
+head -n1 "$SF" >"$SF.cut" && mv "$SF.cut" "$SF"
+expect_check "WARNING: a truncated state file, and quick_check runs again" 1 \
+  "^HELIXFLOW BACKUP WARNING: $SF: truncated or not a state file \(no end marker\); starting afresh \| age=[0-9]+s;93600;180000;0 " -- chk -v
+ok "... quick_check ran" grep -qE "^\[OK\] $NAME: quick_check ok$" <<<"$TB_OUT"
+expect_check "... written again: OK" 0 "^HELIXFLOW BACKUP OK: " -- chk
+printf 'garbage\001\377%.0s' {1..30} >"$SF"
+expect_check "WARNING: a garbage state file" 1 \
+  "^HELIXFLOW BACKUP WARNING: $SF: truncated or not a state file \(no end marker\); starting afresh \| " -- chk
+rm -f "$SF"
+mkdir "$SF"
+expect_check "WARNING: a directory where the state file belongs (nor can it be saved)" 1 \
+  "^HELIXFLOW BACKUP WARNING: $SF: Is a directory; starting afresh, $SF: Is a directory \| " -- chk
+rmdir "$SF"
+
 tb backup none
 tb backup fresh
 tb backup old
@@ -56,7 +77,7 @@ truncate -s 0 "$(ls -1t "$BK"/*.db | head -n1)"
 expect_check "empty backup: CRITICAL (--min-size 1)" 2 "^HELIXFLOW BACKUP CRITICAL: $NAME is 0 bytes \(minimum 1\) \| " -- chk
 
 expect_exact "bad --shrink-warning" 3 \
-  "HELIXFLOW BACKUP UNKNOWN: --shrink-warning: '150' is not a percentage from 0 to 100" -- chk --shrink-warning 150
+  "HELIXFLOW BACKUP UNKNOWN: --shrink-warning: '150' is not a number from 0 to 100" -- chk --shrink-warning 150
 expect_exact "bad --age-warning" 3 \
   "HELIXFLOW BACKUP UNKNOWN: --age-warning: invalid range 'abc': end bound 'abc' is not a finite number" -- chk --age-warning abc
 expect_exact "bad --min-size" 3 "HELIXFLOW BACKUP UNKNOWN: --min-size: '-1' is not a number >= 0" -- chk --min-size -1

@@ -34,10 +34,23 @@ cpu3 750 0 250 1500 0 0 0 0 0 0
 intr 0
 btime 1700000000
 EOF
-# the previous run's sample: 1000 jiffies ago, 400 of them idle -> 60 % busy
-prev() { echo "cpu 9000 5600" >"$STATE/resources.state"; }
-
 res() { "$CHECK" --root "$HF_ROOT" --state-dir "$STATE" --proc "$P" "$@"; }
+
+# The state file: one per configuration (<kind>-<identity>.state), ending in
+# the end marker "end <FNV-1a 64 of what precedes, 16 hex>" (hf_seal_append).
+seal() {
+    python3 -c 'import sys
+b = sys.argv[1].encode()
+h = 0xcbf29ce484222325
+for c in b:
+    h = ((h ^ c) * 0x100000001b3) & 0xffffffffffffffff
+sys.stdout.write(sys.argv[1] + "end %016x\n" % h)' "$1"
+}
+res >/dev/null                  # a first run names the state file
+SF=$(ls "$STATE"/resources-*.state)
+ok "one state file for this configuration" test "$(wc -w <<<"$SF")" = 1
+# the previous run's sample: 1000 jiffies ago, 400 of them idle -> 60 % busy
+prev() { seal $'cpu 9000 5600\n' >"$SF"; }
 PCT='[0-9]+(\.[0-9]+)?'
 D="[0-9]+\.[0-9]"
 PERF="disk_used_pct=${PCT}%;80;90;0;100 disk_used=[0-9]+B;;;0;[0-9]+ inodes_used_pct=${PCT}%;80;90;0;100 mem_used_pct=75%;90;95;0;100 mem_used=12884901888B;;;0;17179869184 swap_used=0B;;;0;2147483648 load1=0.4;;;0 load5=0.3;;;0 load15=0.2;;;0 load1_per_core=0.1;2;4;0 cpu_busy_pct=60%;80;95;0;100"
@@ -53,13 +66,34 @@ ok "disk line names the deployment dir" grep -qE "^\[OK\] disk ${D}% used on $DE
 ok "memory line" grep -qx "\[OK\] memory 75.0% used" <<<"$out"
 ok "load line" grep -qx "\[OK\] load 0.10 per core (0.40 on 4 CPUs)" <<<"$out"
 ok "cpu line" grep -qx "\[OK\] cpu 60.0% busy" <<<"$out"
-ok "state file written" grep -qx "cpu 10000 6000" "$STATE/resources.state"
+ok "state file written" test "$(cat "$SF")" = "$(seal $'cpu 10000 6000\n')"
 
 # --- first run (no state): CPU over a second sample 200 ms later; the fixed
 # stat file does not move, so busy % stays unknown and is reported as such
-rm -f "$STATE/resources.state"
+rm -f "$SF"
 expect_check "OK: no previous sample, cpu unknown" 0 \
     "^HELIXFLOW RESOURCES OK: disk ${D}%, inodes ${D}%, memory 75\.0%, load 0\.10/core, cpu unknown \| .* cpu_busy_pct=U;80;95;0;100$" -- res
+
+# --- an unusable state file: one WARNING naming it, a fresh start (the second
+# sample 200 ms later), and a sound file written again
+echo "cpu 9000 5600" >"$SF"     # cut off before its end marker (or an older, unsealed one)
+expect_check "WARNING: state file without its end marker" 1 \
+    "^HELIXFLOW RESOURCES WARNING: $SF: truncated or not a state file \(no end marker\); starting afresh \| .* cpu_busy_pct=U;80;95;0;100$" -- res
+ok "... written again, sealed" test "$(cat "$SF")" = "$(seal $'cpu 10000 6000\n')"
+expect_check "... and the next run is OK" 0 "^HELIXFLOW RESOURCES OK: " -- res
+printf 'cpu 9000 5600\nend 0000000000000000\n' >"$SF"
+expect_check "WARNING: state file damaged (checksum)" 1 \
+    "^HELIXFLOW RESOURCES WARNING: $SF: damaged \(checksum mismatch\); starting afresh \| " -- res
+printf 'garbage\001\377%.0s' {1..30} >"$SF"
+expect_check "WARNING: garbage state file" 1 \
+    "^HELIXFLOW RESOURCES WARNING: $SF: truncated or not a state file \(no end marker\); starting afresh \| " -- res
+ok "... written again, sealed" test "$(cat "$SF")" = "$(seal $'cpu 10000 6000\n')"
+rm -f "$SF"
+mkdir "$SF"
+expect_check "WARNING: a directory where the state file belongs (nor can it be saved)" 1 \
+    "^HELIXFLOW RESOURCES WARNING: $SF: Is a directory; starting afresh, $SF: Is a directory \| " -- res -v
+ok "... the check still evaluated" grep -qx "\[OK\] memory 75.0% used" <<<"$TB_OUT"
+rmdir "$SF"
 
 # --- WARNING / CRITICAL by thresholds below the current usage
 prev
@@ -102,6 +136,7 @@ ok "fs path is the parent" grep -qE "^\[OK\] disk ${D}% used on $DEPLOY$" <<<"$T
 _tb_run "$CHECK" --root "$HF_ROOT" --state-dir "$STATE"
 real_rc=$TB_RC real_first=${TB_OUT%%$'\n'*}
 ok "real /proc: a verdict, not UNKNOWN (exit $real_rc)" test "$real_rc" -le 2
+ok "real /proc: another configuration, its own state file" test "$(ls "$STATE"/resources-*.state | wc -l)" = 2
 ok "real /proc: full perfdata" grep -qE \
     "^HELIXFLOW RESOURCES (OK|WARNING|CRITICAL): .* \| disk_used_pct=.* inodes_used_pct=.* mem_used_pct=.* load1_per_core=.* cpu_busy_pct=${PCT}%;80;95;0;100$" <<<"$real_first"
 
@@ -129,7 +164,9 @@ ok "usage line after it" test "$(sed -n 2p <<<"$TB_OUT")" = "$USAGE"
 expect_check "UNKNOWN: junk range" 3 "^HELIXFLOW RESOURCES UNKNOWN: --cpu-critical: " -- res --cpu-critical abc
 ok "usage line after it" test "$(sed -n 2p <<<"$TB_OUT")" = "$USAGE"
 expect_exact "UNKNOWN: -w is not used here" 3 \
-    "HELIXFLOW RESOURCES UNKNOWN: -w/-c are not used here: use --disk-warning, --mem-critical etc." -- res -w 3
+    "HELIXFLOW RESOURCES UNKNOWN: -w is not used by this check (see -h for its thresholds)" -- res -w 3
+expect_exact "UNKNOWN: -c is not used here" 3 \
+    "HELIXFLOW RESOURCES UNKNOWN: -c is not used by this check (see -h for its thresholds)" -- res -c 3
 expect_exact "UNKNOWN: relative --path" 3 \
     "HELIXFLOW RESOURCES UNKNOWN: --path: 'opt' is not an absolute path" -- res --path opt
 expect_exact "UNKNOWN: missing option value" 3 \

@@ -265,6 +265,44 @@ static void probe_memo(const tdir *t, hf_backup_verdict *m, double now, hf_backu
     assert_int_equal(hf_backup_probe(&cfg, r), 0);
 }
 
+static void write_file(const char *path, const hf_buf *b)
+{
+    FILE *f = fopen(path, "w");
+
+    assert_non_null(f);
+    assert_int_equal(fwrite(b->s, 1, b->len, f), b->len);
+    fclose(f);
+}
+
+/* The verdict file ends in a seal: truncated, unsealed or an old version is
+ * refused with a reason naming the file, and the verdict is cleared. */
+static void verdict_file_damaged(const char *vpath)
+{
+    hf_backup_verdict back;
+    hf_buf b = {0};
+    char err[HF_ERR_MAX], *text = NULL;
+    long len = hf_file_read(vpath, 4096, &text);
+
+    assert_true(len > 21);
+    assert_memory_equal(text + len - 21, "end ", 4);
+    hf_buf_append(&b, text, (size_t)len - 1);       /* the last byte cut off */
+    write_file(vpath, &b);
+    assert_int_equal(hf_backup_verdict_read(&back, vpath, err, sizeof(err)), -EPROTO);
+    assert_non_null(strstr(err, "verdict: damaged (no end marker)"));
+    assert_false(back.valid);
+    hf_buf_reset(&b);
+    hf_buf_printf(&b, "helixflow-backup-verdict 2\n1 2 x\n");
+    write_file(vpath, &b);
+    assert_int_equal(hf_backup_verdict_load(&back, vpath), -EPROTO);
+    hf_seal_append(&b);                             /* sealed, but not this version */
+    write_file(vpath, &b);
+    assert_int_equal(hf_backup_verdict_read(&back, vpath, err, sizeof(err)), -EINVAL);
+    assert_non_null(strstr(err, "verdict: not a quick_check verdict (helixflow-backup-verdict 3)"));
+    assert_false(back.valid);
+    hf_buf_free(&b);
+    free(text);
+}
+
 /* The quick_check verdict of an unchanged backup is remembered (also across a
  * save/load); a write to the file (ctime) or a day's age makes it run again. */
 static void test_verdict_memo(void **state)
@@ -273,7 +311,6 @@ static void test_verdict_memo(void **state)
     hf_backup_result r;
     hf_backup_verdict m, back;
     char junk[4096 * 8], vpath[400];
-    FILE *f;
 
     (void)state;
     memset(&m, 0, sizeof(m));
@@ -298,12 +335,7 @@ static void test_verdict_memo(void **state)
     probe_memo(&t, &m, NOW + 120, &r);
     assert_true(r.checked && !r.check_ok && !r.check_memo);
     assert_false(m.ok);
-    f = fopen(vpath, "w");
-    assert_non_null(f);
-    fputs("helixflow-backup-verdict 2\n1 2 x\n", f);
-    fclose(f);
-    assert_int_equal(hf_backup_verdict_load(&back, vpath), -EINVAL);
-    assert_false(back.valid);
+    verdict_file_damaged(vpath);
     tdir_rm(&t);
 }
 

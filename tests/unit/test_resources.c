@@ -182,11 +182,26 @@ static void test_probe_old_kernel_and_errors(void **state)
     assert_non_null(strstr(r.error, "relative"));
 }
 
+/* Write text to path, sealed (end marker) or not. */
+static void write_state(const char *path, const char *text, bool sealed)
+{
+    hf_buf b = {0};
+    FILE *f = fopen(path, "w");
+
+    assert_non_null(f);
+    hf_buf_printf(&b, "%s", text);
+    if (sealed)
+        hf_seal_append(&b);
+    assert_int_equal(fwrite(b.s, 1, b.len, f), b.len);
+    fclose(f);
+    hf_buf_free(&b);
+}
+
 static void test_memory_file(void **state)
 {
     char dir[] = "/tmp/hf-test-resources-XXXXXX", path[HF_PATH_MAX], err[HF_ERR_MAX];
     hf_resources_memory mem = {.cpu = {.valid = true, .total = 12345, .idle = 678}}, back = {0};
-    FILE *f;
+    char *text = NULL;
 
     (void)state;
     assert_non_null(mkdtemp(dir));
@@ -198,19 +213,25 @@ static void test_memory_file(void **state)
     assert_true(back.cpu.valid);
     assert_int_equal(back.cpu.total, 12345);
     assert_int_equal(back.cpu.idle, 678);
-    f = fopen(path, "w");
-    assert_non_null(f);
-    fputs("cpu 1 2\n", f);              /* idle > total */
-    fclose(f);
+    /* the file: the sample line, then the end marker */
+    assert_true(hf_file_read(path, 4096, &text) > 0);
+    assert_memory_equal(text, "cpu 12345 678\nend ", 18);
+    free(text);
+    write_state(path, "cpu 1 2\n", true);          /* idle > total */
     back.cpu.valid = false;
     assert_int_equal(hf_resources_memory_load(&back, path, err, sizeof(err)), -EINVAL);
     assert_non_null(strstr(err, "resources.state:1: not a \"cpu total idle\" line"));
     assert_false(back.cpu.valid);
-    f = fopen(path, "w");
-    assert_non_null(f);
-    fputs("garbage\n", f);
-    fclose(f);
-    assert_int_equal(hf_resources_memory_load(&back, path, err, sizeof(err)), -EINVAL);
+    write_state(path, "cpu 12345 678\n", false);   /* truncated: no end marker */
+    assert_int_equal(hf_resources_memory_load(&back, path, err, sizeof(err)), -EPROTO);
+    assert_non_null(strstr(err, "resources.state: truncated or not a state file (no end marker)"));
+    assert_false(back.cpu.valid);
+    write_state(path, "garbage\n", false);
+    assert_int_equal(hf_resources_memory_load(&back, path, err, sizeof(err)), -EPROTO);
+    write_state(path, "cpu 12345 679\nend 0123456789abcdef\n", false);
+    assert_int_equal(hf_resources_memory_load(&back, path, err, sizeof(err)), -EPROTO);
+    assert_non_null(strstr(err, "damaged (checksum mismatch)"));
+    assert_false(back.cpu.valid);
     unlink(path);
     rmdir(dir);
 }
