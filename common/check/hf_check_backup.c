@@ -59,7 +59,7 @@ static const hf_setting_def bk_defs[] = {
      "warn when smaller than the previous backup by more than PCT %", NULL},
     {"min-size", HF_SET_DOUBLE, HF_THR_BACKUP_MIN_BYTES, 0, INFINITY, 0, "BYTES",
      "critical below this size (1: an empty file)", NULL},
-    {"no-quick-check", HF_SET_FLAG, NULL, 0, 0, 0, NULL,
+    {"no-quick-check", HF_SET_FLAG, NULL, 0, 0, HF_SETF_IDENTITY, NULL,
      "skip PRAGMA quick_check (read-only, immutable open)", NULL},
     {"warning", HF_SET_RANGE, NULL, 0, 0, 0, "HOURS", "the age warning range in hours", "age-warning"},
     {"critical", HF_SET_RANGE, NULL, 0, 0, 0, "HOURS", "the age critical range in hours", "age-critical"},

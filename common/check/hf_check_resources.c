@@ -54,7 +54,7 @@ static const hf_setting_def res_defs[] = {
     RES_THR("load", "the 1-minute load per online CPU", HF_THR_LOAD_WARN, HF_THR_LOAD_CRIT),
     RES_THR("cpu", "the % CPU busy since the last run (over 200 ms on the first)", HF_THR_CPU_WARN,
             HF_THR_CPU_CRIT),
-    {"path", HF_SET_PATH, HF_DEFAULT_DEPLOY_DIR, 0, 0, 0, "DIR",
+    {"path", HF_SET_PATH, HF_DEFAULT_DEPLOY_DIR, 0, 0, HF_SETF_IDENTITY, "DIR",
      "the filesystem to check (its nearest existing parent when missing)", NULL},
     {"proc", HF_SET_STRING, HF_DEFAULT_PROC, 0, 0, HF_SETF_IDENTITY, "DIR",
      "the proc filesystem (not moved by root)", NULL},

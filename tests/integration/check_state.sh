@@ -18,7 +18,7 @@ echo "precious" >"$VICTIM" && chmod 0644 "$VICTIM"
 SUM=$(sha256sum "$VICTIM")
 
 # The checks that keep state; each as root with --state-dir in $W.
-CHECKS=(service)
+CHECKS=(service resources backup)
 args_for() {
     case $1 in
     service) echo --no-cgroup ;;
@@ -37,7 +37,7 @@ plant() {
             for i in $(seq $$ $(( $$ + 300 ))); do ln -sf "$victim" "$dir/$f.tmp$i"; done
         done' _ "$dir" "$VICTIM" "$@"
 }
-names=()
+names=(resources.state backup-verdict.state)
 for c in "${CHECKS[@]}"; do names+=("$c.state"); done
 plant "$W" "${names[@]}"
 
