@@ -6,9 +6,13 @@
 #define HF_CHECK_JUDGE_H
 
 #include "hf_check.h"
+#include "hf_db.h"
 #include "hf_process.h"
 
 /* service: one finding per service, restart/exe/note findings, metrics. */
 void hf_check_service_judge(const hf_settings *s, const hf_process_result *res, hf_report *out);
+
+/* db: the probe's failure, or statistics, query, integrity findings and metrics. */
+void hf_check_db_judge(const hf_settings *s, const hf_db_result *res, hf_report *out);
 
 #endif
