@@ -5,12 +5,24 @@
 #ifndef HF_CHECK_JUDGE_H
 #define HF_CHECK_JUDGE_H
 
+#include "hf_cert.h"
 #include "hf_check.h"
 #include "hf_db.h"
 #include "hf_process.h"
 
 /* service: one finding per service, restart/exe/note findings, metrics. */
 void hf_check_service_judge(const hf_settings *s, const hf_process_result *res, hf_report *out);
+
+/* cert: one configured file and what hf_cert_probe made of it. */
+typedef struct hf_check_cert_file {
+    const char *name;           /* display name, the findings' object ("auth-service.crt") */
+    int rc;                     /* hf_cert_probe's return: 0 or negative errno */
+    const hf_cert_result *res;
+} hf_check_cert_file;
+/* cert: per file its dates, trust and (the first, with --url) whether it is
+ * served; one days-left metric per readable file; the summary. */
+void hf_check_cert_judge(const hf_settings *s, const hf_check_cert_file *files, size_t n,
+                         hf_report *out);
 
 /* db: the probe's failure, or statistics, query, integrity findings and metrics. */
 void hf_check_db_judge(const hf_settings *s, const hf_db_result *res, hf_report *out);
