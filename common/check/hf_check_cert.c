@@ -88,7 +88,8 @@ static int cert_validate(const hf_settings *s, int *bad, char *err, size_t n)
         hf_err_set(err, n, "'%s' is not an https URL", url);
         return -EINVAL;
     }
-    if (hf_settings_flag(s, CERT_NO_VERIFY) && (hf_settings_str(s, CERT_CA) || hf_settings_str(s, CERT_CAPATH))) {
+    if (hf_settings_flag(s, CERT_NO_VERIFY) &&
+        (hf_settings_str(s, CERT_CA) || hf_settings_str(s, CERT_CAPATH))) {
         *bad = -1;
         hf_err_set(err, n, "--no-verify excludes --ca and --capath");
         return -EINVAL;

@@ -408,8 +408,10 @@ static void test_settings(void **state)
 
     (void)state;
     settings(&s);
-    assert_string_equal(hf_settings_range(&s, (size_t)hf_settings_find(&hf_check_cert, "warning"))->text, "30:");
-    assert_string_equal(hf_settings_range(&s, (size_t)hf_settings_find(&hf_check_cert, "critical"))->text, "7:");
+    assert_string_equal(hf_settings_range(&s, (size_t)hf_settings_find(&hf_check_cert, "warning"))->text,
+                        "30:");
+    assert_string_equal(hf_settings_range(&s, (size_t)hf_settings_find(&hf_check_cert, "critical"))->text,
+                        "7:");
     assert_int_equal(hf_check_validate(&s, &bad, err, sizeof(err)), 0);
     set(&s, "url", "http://localhost:8443/health");
     assert_int_equal(hf_check_validate(&s, &bad, err, sizeof(err)), -EINVAL);
@@ -564,7 +566,8 @@ static int setup(void **state)
 
     (void)state;
     snprintf(fx, sizeof(fx), "%s/cert", f ? f : "tests/unit/fixtures");
-    snprintf(tmpd, sizeof(tmpd), "%s/hf-test-check-cert-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+    snprintf(tmpd, sizeof(tmpd), "%s/hf-test-check-cert-XXXXXX",
+             getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
     return mkdtemp(tmpd) ? 0 : -1;
 }
 

@@ -296,7 +296,8 @@ static void test_unknown_backfill(void **state)
     judge(&s, &res, &r);
     assert_int_equal(r.state, HF_UNKNOWN);
     finding(&r, 2, HF_UNKNOWN, "", "db.backfill", "backfill 45% done, statistics incomplete");
-    finding(&r, 4, HF_OK, "", "db.ok", "2 rows with bad created_at skipped (last: rowid 12: created_at garbage)");
+    finding(&r, 4, HF_OK, "", "db.ok",
+            "2 rows with bad created_at skipped (last: rowid 12: created_at garbage)");
     finding(&r, 5, HF_OK, "", "db.ok", "aggregates rebuilt: no saved state");
     assert_string_equal(hf_buf_str(&r.summary), "24h 1234 requests, 0.5% errors, avg 412 ms, "
                         "p95 1650 ms; query 0.3 ms; 2 rows with bad created_at skipped");
