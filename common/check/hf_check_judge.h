@@ -5,7 +5,9 @@
 #ifndef HF_CHECK_JUDGE_H
 #define HF_CHECK_JUDGE_H
 
+#include "hf_cert.h"
 #include "hf_check.h"
+#include "hf_db.h"
 #include "hf_process.h"
 #include "hf_resources.h"
 #include "hf_backup.h"
@@ -19,5 +21,18 @@ void hf_check_resources_judge(const hf_settings *s, const hf_resources_result *r
 /* backup: age, size, quick_check findings and metrics of the newest backup;
  * res->err set: the probe failed (UNKNOWN backup.probe). */
 void hf_check_backup_judge(const hf_settings *s, const hf_backup_result *res, hf_report *out);
+/* cert: one configured file and what hf_cert_probe made of it. */
+typedef struct hf_check_cert_file {
+    const char *name;           /* display name, the findings' object ("auth-service.crt") */
+    int rc;                     /* hf_cert_probe's return: 0 or negative errno */
+    const hf_cert_result *res;
+} hf_check_cert_file;
+/* cert: per file its dates, trust and (the first, with --url) whether it is
+ * served; one days-left metric per readable file; the summary. */
+void hf_check_cert_judge(const hf_settings *s, const hf_check_cert_file *files, size_t n,
+                         hf_report *out);
+
+/* db: the probe's failure, or statistics, query, integrity findings and metrics. */
+void hf_check_db_judge(const hf_settings *s, const hf_db_result *res, hf_report *out);
 
 #endif

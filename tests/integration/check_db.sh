@@ -21,7 +21,9 @@ V=$TB_OUT
 ok "verbose: the incremental read" grep -qE '^\[OK\] read [0-9]+ new rows in [0-9]+ transactions? \(longest [0-9.]+ ms\)$' <<<"$V"
 ok "verbose: peak day line" grep -qE '^\[OK\] peak day 20[0-9]{2}-[0-9]{2}-[0-9]{2}: [0-9]+ requests$' <<<"$V"
 ok "verbose: no rebuild on the third run" bash -c '! grep -q "aggregates rebuilt" <<<"$1"' _ "$V"
-ok "state file in --state-dir" bash -c "ls '$SD'/db-helixflow.db-*.state"
+ok "one state file in --state-dir, named after the configuration" \
+    bash -c "[ \$(ls '$SD'/db-*.state | wc -l) = 1 ]"
+STATEF=$(ls "$SD"/db-*.state)
 # the test bed fails 0.5% of requests: add a burst of 12 failures now
 sqlite3 -cmd '.timeout 5000' "$HF_DB" "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM c WHERE i < 12)
   INSERT INTO inference_requests(created_at, model, user_id, prompt_tokens, completion_tokens, response_time, status)
@@ -43,6 +45,27 @@ expect_check "1h window" 0 '^HELIXFLOW DB OK: 1h [0-9]+ requests' -- \
     "$B" --root "$HF_ROOT" --state-dir "$SD" "${LAX[@]}" --window 1h
 expect_check "quick_check ok" 0 "$OKRE" -- "$B" --root "$HF_ROOT" --state-dir "$SD" "${LAX[@]}" --quick-check -v
 ok "quick_check reported" grep -qx '\[OK\] quick_check ok' <<<"$TB_OUT"
+
+# ---- an unusable state file: one WARNING, the statistics rebuilt, never a crash ----
+cp "$STATEF" "$TB_DIR/state.good"
+head -c 100 "$TB_DIR/state.good" >"$STATEF"
+expect_check "truncated state file: WARNING state.reset, statistics rebuilt" 1 \
+    "^HELIXFLOW DB WARNING: state file $STATEF: bad checksum; starting afresh \\| req_1h=" -- \
+    "$B" --root "$HF_ROOT" --state-dir "$SD" "${LAX[@]}" -v
+ok "truncated state file: the rebuild says why" \
+    grep -qx '\[OK\] aggregates rebuilt: state file ignored: bad checksum' <<<"$TB_OUT"
+expect_check "truncated state file: rewritten, OK again" 0 "$OKRE" -- \
+    "$B" --root "$HF_ROOT" --state-dir "$SD" "${LAX[@]}"
+rm -f "$STATEF" && mkdir "$STATEF"
+expect_check "state file is a directory: WARNING state.reset (and state.save)" 1 \
+    "^HELIXFLOW DB WARNING: state file $STATEF: not a state file; starting afresh, cannot write state file $STATEF: Is a directory \\| req_1h=" -- \
+    "$B" --root "$HF_ROOT" --state-dir "$SD" "${LAX[@]}"
+ok "state file is a directory: left alone" test -d "$STATEF"
+rmdir "$STATEF" && cp "$TB_DIR/state.good" "$STATEF"
+expect_check "differently configured (--table): its own state file" 3 \
+    "^HELIXFLOW DB UNKNOWN: database has no table 'requests'\$" -- \
+    "$B" --root "$HF_ROOT" --state-dir "$SD" --table requests
+ok "a failed probe saves no state" bash -c "[ \$(ls '$SD'/db-*.state | wc -l) = 1 ]"
 
 # ---- a writer running: consecutive runs stay correct ----
 for i in 1 2 3; do
@@ -125,7 +148,7 @@ expect_check "quick_check failure is CRITICAL" 2 '^HELIXFLOW DB CRITICAL: quick_
     "$B" --db "$TB_DIR/copy.db" --state-dir "$SD" --rt-column prompt_tokens "${LAX[@]}" --quick-check
 
 # ---- bad arguments ----
-USAGE="Usage: check_helixflow_db [--db FILE] [--table NAME] [--time-column COL] [--rt-column COL] [--status-column COL] [--error-status TEXT] [--window 1h|24h|7d|30d] [--error-warning RANGE] [--error-critical RANGE] [--p95-warning RANGE] [--p95-critical RANGE] [--query-warning RANGE] [--query-critical RANGE] [--quick-check|--integrity-check] [--state-dir DIR] [-t SECONDS]"
+USAGE="Usage: check_helixflow_db [-w RANGE] [-c RANGE] [--db FILE] [--table NAME] [--time-column COL] [--rt-column COL] [--status-column COL] [--error-status TEXT] [--window 1h|24h|7d|30d] [--error-warning RANGE] [--error-critical RANGE] [--p95-warning RANGE] [--p95-critical RANGE] [--query-warning RANGE] [--query-critical RANGE] [--quick-check] [--integrity-check] [--root DIR] [--state-dir DIR] [-t SECONDS]"
 expect_exact "bad --window" 3 "HELIXFLOW DB UNKNOWN: --window: '2h' is not one of 1h, 24h, 7d, 30d" -- \
     "$B" --window 2h
 ok "usage line follows" test "$(sed -n 2p <<<"$TB_OUT")" = "$USAGE"
@@ -135,6 +158,9 @@ expect_exact "bad range" 3 \
 expect_exact "-w and --error-warning both" 3 \
     "HELIXFLOW DB UNKNOWN: -w/-c and --error-warning/--error-critical both given" -- \
     "$B" -w 1 --error-warning 2
+expect_exact "-c and --error-critical both, either order" 3 \
+    "HELIXFLOW DB UNKNOWN: -w/-c and --error-warning/--error-critical both given" -- \
+    "$B" --error-critical 9 -c 8
 expect_exact "empty --table" 3 "HELIXFLOW DB UNKNOWN: --table: empty value" -- "$B" --table ""
 expect_exact "unknown option" 3 "HELIXFLOW DB UNKNOWN: unknown option '--bogus'" -- "$B" --bogus
 expect_exact "stray argument" 3 "HELIXFLOW DB UNKNOWN: unexpected argument 'x'" -- "$B" x
