@@ -4,6 +4,7 @@
 #include "hf_cert_int.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <math.h>
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
 
 /* ---- reading */
@@ -492,4 +494,16 @@ void hf_cert_result_free(hf_cert_result *res)
     free(res->certs);
     res->certs = NULL;
     res->ncerts = 0;
+}
+
+static pthread_once_t hf_cert_once = PTHREAD_ONCE_INIT;
+
+static void hf_cert_init_once(void)
+{
+    OPENSSL_init_ssl(OPENSSL_INIT_LOAD_SSL_STRINGS | OPENSSL_INIT_LOAD_CRYPTO_STRINGS, NULL);
+}
+
+void hf_cert_global_init(void)
+{
+    pthread_once(&hf_cert_once, hf_cert_init_once);
 }

@@ -159,4 +159,8 @@ int hf_cert_cache_load(hf_cert_cache *c, const char *path, char *err, size_t err
  * file. */
 int hf_cert_cache_save(hf_cert_cache *c, const char *path, char *err, size_t errlen);
 
+/* Once per process, any thread (pthread_once): OpenSSL's library and error
+ * strings initialised before probes run concurrently. */
+void hf_cert_global_init(void);
+
 #endif

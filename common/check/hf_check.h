@@ -81,7 +81,10 @@ extern const hf_check_kind hf_check_service, hf_check_resources, hf_check_http,
 extern const hf_check_kind *const hf_check_kinds[];
 const hf_check_kind *hf_check_kind_find(const char *name);
 
-/* Once per process, any thread: the kind's library initialisation. */
+/* Once per process: the kind's library initialisation. A long-running
+ * front-end calls it for each configured kind while it reads its
+ * configuration, before its threads start; hf_check_eval calls it too (a
+ * no-op after the first time), so one-shot programs need not. */
 void hf_check_init(const hf_check_kind *k);
 
 /* A context for an evaluation of at most timeout_s seconds from now (less

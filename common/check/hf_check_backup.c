@@ -31,6 +31,7 @@
 
 #include "hf_backup.h"
 #include "hf_check.h"
+#include "hf_sqlite.h"
 #include "hf_check_judge.h"
 #include "hf_defaults.h"
 
@@ -217,6 +218,7 @@ static int bk_state_save(void *st, const char *path, char *err, size_t n)
 
 const hf_check_kind hf_check_backup = {
     .name = "backup",
+    .init = hf_sqlite_global_init,
     .title = "BACKUP",
     .doc = "Checks the newest backup (by mtime) matching the glob: its age, its size (empty,\n"
            "shrunk against the previous one) and PRAGMA quick_check of the backup copy. The\n"

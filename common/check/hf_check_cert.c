@@ -367,6 +367,7 @@ static int cert_state_save(void *st, const char *path, char *err, size_t n)
 
 const hf_check_kind hf_check_cert = {
     .name = "cert",
+    .init = hf_cert_global_init,
     .title = "CERT",
     .doc = "Certificate files (PEM or DER, single or bundles): days to expiry, trust, and\n"
            "whether a live https endpoint serves the file on disk.",

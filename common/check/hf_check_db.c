@@ -31,6 +31,7 @@
 #include <string.h>
 
 #include "hf_check.h"
+#include "hf_sqlite.h"
 #include "hf_check_judge.h"
 #include "hf_db.h"
 #include "hf_defaults.h"
@@ -404,6 +405,7 @@ static int db_state_save(void *st, const char *path, char *err, size_t n)
 
 const hf_check_kind hf_check_db = {
     .name = "db",
+    .init = hf_sqlite_global_init,
     .title = "DB",
     .doc = "Checks HelixFlow's SQLite database read-only: file, WAL and page facts, row\n"
            "estimates per table, a simple query's latency and request statistics of\n"

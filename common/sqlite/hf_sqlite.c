@@ -1,6 +1,8 @@
 /* hf_sqlite: see hf_sqlite.h. */
 #include "hf_sqlite.h"
 
+#include <pthread.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -248,4 +250,16 @@ hf_sqlite_status hf_sqlite_int(hf_sqlite *c, const char *sql, int64_t *out, char
     if (rc != SQLITE_OK && rc != SQLITE_DONE)
         return hf_sqlite_fail(c, rc, err, n, sql);
     return HF_SQLITE_OK;
+}
+
+static pthread_once_t hf_sqlite_once = PTHREAD_ONCE_INIT;
+
+static void hf_sqlite_init_once(void)
+{
+    sqlite3_initialize();
+}
+
+void hf_sqlite_global_init(void)
+{
+    pthread_once(&hf_sqlite_once, hf_sqlite_init_once);
 }

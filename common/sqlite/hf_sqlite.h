@@ -76,4 +76,9 @@ int hf_sqlite_quote_ident(const char *name, char *out, size_t n);
 /* Run a one-value integer query (PRAGMA page_count ...). */
 hf_sqlite_status hf_sqlite_int(hf_sqlite *c, const char *sql, int64_t *out, char *err, size_t n);
 
+/* Once per process, any thread (pthread_once): sqlite3_initialize, so
+ * concurrent first opens never race on SQLite's own lazy initialisation.
+ * The check kinds that open databases call it from their init hook. */
+void hf_sqlite_global_init(void);
+
 #endif

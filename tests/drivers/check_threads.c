@@ -85,6 +85,7 @@ static int ct_prepare(ct_thread *t)
     for (t->nkinds = 0; hf_check_kinds[t->nkinds] && t->nkinds < CT_MAX_KINDS; t->nkinds++) {
         if (ct_settings(t, t->nkinds, &t->s[t->nkinds]) < 0)
             return -1;
+        hf_check_init(hf_check_kinds[t->nkinds]);   /* as a front-end does at configuration */
         hf_check_state_path(&t->s[t->nkinds], t->path[t->nkinds], sizeof(t->path[0]));
     }
     return 0;

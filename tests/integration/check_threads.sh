@@ -25,13 +25,14 @@ b+=(service=--service=api-gateway service=--service=auth-service
     http=--url="$HF_HTTP_HEALTH_URL"
     api=--metrics-url="$HF_METRICS_URL" api=--models-url="$HF_HTTP_MODELS_URL"
     cert=--cert="$HF_ROOT/opt/helixflow/certs/auth-service.crt" cert=--ca="$HF_CA"
-    resources=--path="$HF_ROOT" db=--window=1h backup=--no-quick-check
+    resources=--path="$HF_ROOT" db=--error-status=failed backup=--no-quick-check
     log=--log="$HF_ROOT/var/log/helixflow/api-gateway.log")
 
 iterations=6
 if [ "${HF_SANITIZE:-none}" = none ]; then
     log=$(mktemp "${TMPDIR:-/tmp}/hf-helgrind.XXXXXX")
     _tb_run valgrind -q --tool=helgrind --error-exitcode=99 --log-file="$log" \
+        --suppressions="$(dirname "$0")/helgrind.supp" \
         "$D" "$iterations" -- "${a[@]}" -- "${b[@]}"
     out=$TB_OUT rc=$TB_RC err=$TB_ERR
     ok "helgrind: no race, no lock-order problem" test "$rc" != 99 -a ! -s "$log"
