@@ -157,6 +157,27 @@ void hf_check_eval(const hf_settings *s, void *st, const hf_check_ctx *ctx, hf_r
     s->kind->eval(s, st, ctx, out);
 }
 
+/* A state path that is not a regular file (a directory, a fifo) cannot be
+ * replaced by rename: move it aside to <path>.unusable[.N] so the save
+ * rebuilds the file. Appends where it went to the finding's text. */
+static void hf_check_aside(const char *path, hf_buf *note)
+{
+    char aside[HF_PATH_MAX + 32];
+    struct stat st, other;
+
+    if (lstat(path, &st) < 0 || S_ISREG(st.st_mode))
+        return;
+    for (int i = 0; i < 10; i++) {
+        snprintf(aside, sizeof(aside), i ? "%s.unusable.%d" : "%s.unusable", path, i);
+        if (lstat(aside, &other) == 0)
+            continue;
+        if (rename(path, aside) == 0)
+            hf_buf_printf(note, " (the %s was moved aside to %s)",
+                          S_ISDIR(st.st_mode) ? "directory" : "file", aside);
+        return;
+    }
+}
+
 /* The lock wait: a quarter of what is left. */
 static double hf_check_lock_deadline(const hf_check_ctx *ctx)
 {
@@ -182,7 +203,11 @@ void hf_check_run_once(const hf_settings *s, const hf_check_ctx *ctx, hf_report 
             hf_report_add(out, HF_UNKNOWN, "", fd == -EWOULDBLOCK ? "state.locked" : "state.directory",
                           "%s (nothing is kept between runs)", err);
         } else if ((r = k->state_load(st, path, err, sizeof(err))) < 0 && r != -ENOENT) {
-            hf_report_add(out, HF_WARNING, "", "state.reset", "%s; starting afresh", err);
+            hf_buf note = {0};
+            hf_check_aside(path, &note);
+            hf_report_add(out, HF_WARNING, "", "state.reset", "%s; starting afresh%s", err,
+                          hf_buf_str(&note));
+            hf_buf_free(&note);
         }
     }
     hf_check_eval(s, st, ctx, out);

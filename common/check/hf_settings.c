@@ -17,7 +17,7 @@ static const hf_setting_def hf_settings_common[HF_SET_KIND0] = {
     [HF_SET_ROOT] = {"root", HF_SET_STRING, "/", 0, 0, HF_SETF_IDENTITY, "DIR",
                      "prefix of every default deployment path (not /proc or /sys)", NULL},
     [HF_SET_STATE_DIR] = {"state-dir", HF_SET_PATH, HF_DEFAULT_STATE_DIR, 0, 0, 0, "DIR",
-                          "where state is kept between runs (default under root)", NULL},
+                          "where state is kept between runs (the default moves under --root)", NULL},
     [HF_SET_TIMEOUT] = {"timeout", HF_SET_DOUBLE, HF_DEFAULT_TIMEOUT_S, 1, 3600, 0, "SECONDS",
                         "give up and report UNKNOWN after this long", NULL},
 };

@@ -37,9 +37,10 @@ expect_check "WARNING: a garbage state file" 1 \
   "^HELIXFLOW BACKUP WARNING: $SF: truncated or not a state file \(no end marker\); starting afresh \| " -- chk
 rm -f "$SF"
 mkdir "$SF"
-expect_check "WARNING: a directory where the state file belongs (nor can it be saved)" 1 \
-  "^HELIXFLOW BACKUP WARNING: $SF: Is a directory; starting afresh, $SF: Is a directory \| " -- chk
-rmdir "$SF"
+expect_check "WARNING: a directory where the state file belongs: moved aside, the file rebuilt" 1 \
+  "^HELIXFLOW BACKUP WARNING: $SF: Is a directory; starting afresh \(the directory was moved aside to $SF\.unusable\) \| " -- chk
+ok "... the state file is rebuilt beside it" test -f "$SF" -a -d "$SF.unusable"
+rmdir "$SF.unusable"
 
 tb backup none
 tb backup fresh

@@ -205,8 +205,9 @@ expect_exact "truncated state file: WARNING" 1 \
     -- C --root "$HF_ROOT" --ca "$HF_CA"
 rm -f "$SF" && mkdir "$SF"
 expect_check "state file is a directory: WARNING, certificates still checked" 1 \
-    "^HELIXFLOW CERT WARNING: $SF: not a regular file; starting afresh, .*\\| $(perf4)\$" \
+    "^HELIXFLOW CERT WARNING: $SF: not a regular file; starting afresh \\(the directory was moved aside to $SF\\.unusable\\) \\| $(perf4)\$" \
     -- C --root "$HF_ROOT" --ca "$HF_CA"
-rmdir "$SF"
+ok "... the state file is rebuilt beside it" test -f "$SF" -a -d "$SF.unusable"
+rmdir "$SF.unusable"
 
 done_testing

@@ -57,11 +57,11 @@ ok "truncated state file: the rebuild says why" \
 expect_check "truncated state file: rewritten, OK again" 0 "$OKRE" -- \
     "$B" --root "$HF_ROOT" --state-dir "$SD" "${LAX[@]}"
 rm -f "$STATEF" && mkdir "$STATEF"
-expect_check "state file is a directory: WARNING state.reset (and state.save)" 1 \
-    "^HELIXFLOW DB WARNING: state file $STATEF: not a state file; starting afresh, cannot write state file $STATEF: Is a directory \\| req_1h=" -- \
+expect_check "state file is a directory: WARNING state.reset, moved aside" 1 \
+    "^HELIXFLOW DB WARNING: state file $STATEF: not a state file; starting afresh \\(the directory was moved aside to $STATEF\\.unusable\\) \\| req_1h=" -- \
     "$B" --root "$HF_ROOT" --state-dir "$SD" "${LAX[@]}"
-ok "state file is a directory: left alone" test -d "$STATEF"
-rmdir "$STATEF" && cp "$TB_DIR/state.good" "$STATEF"
+ok "state file is a directory: moved aside, the state file rebuilt" test -d "$STATEF.unusable" -a -f "$STATEF"
+rmdir "$STATEF.unusable" && cp "$TB_DIR/state.good" "$STATEF"
 expect_check "differently configured (--table): its own state file" 3 \
     "^HELIXFLOW DB UNKNOWN: database has no table 'requests'\$" -- \
     "$B" --root "$HF_ROOT" --state-dir "$SD" --table requests

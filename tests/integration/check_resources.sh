@@ -90,10 +90,11 @@ expect_check "WARNING: garbage state file" 1 \
 ok "... written again, sealed" test "$(cat "$SF")" = "$(seal $'cpu 10000 6000\n')"
 rm -f "$SF"
 mkdir "$SF"
-expect_check "WARNING: a directory where the state file belongs (nor can it be saved)" 1 \
-    "^HELIXFLOW RESOURCES WARNING: $SF: Is a directory; starting afresh, $SF: Is a directory \| " -- res -v
+expect_check "WARNING: a directory where the state file belongs: moved aside, the file rebuilt" 1 \
+    "^HELIXFLOW RESOURCES WARNING: $SF: Is a directory; starting afresh \(the directory was moved aside to $SF\.unusable\) \| " -- res -v
 ok "... the check still evaluated" grep -qx "\[OK\] memory 75.0% used" <<<"$TB_OUT"
-rmdir "$SF"
+ok "... the state file is rebuilt beside it" test -f "$SF" -a -d "$SF.unusable"
+rm -f "$SF"; rmdir "$SF.unusable"
 
 # --- WARNING / CRITICAL by thresholds below the current usage
 prev
