@@ -1,6 +1,7 @@
 /* hf_db_int: internals shared by hf_db.c (probe), hf_db_scan.c (incremental
- * reader), hf_db_stats.c (buckets, histograms, windows) and hf_db_state.c
- * (state lifecycle and file). Not part of the public API. */
+ * reader), hf_db_stats.c (buckets, histograms, windows), hf_db_state.c
+ * (state lifecycle) and hf_db_state_file.c (the state file). Not part of the
+ * public API. */
 #ifndef HF_DB_INT_H
 #define HF_DB_INT_H
 
