@@ -33,14 +33,27 @@ static void hf_db_ring_init(hf_db_ring *r, int64_t gran, int64_t size, int64_t k
     hf_db_ring_clear(r);
 }
 
+/* Free what the state owns besides the rings. */
+static void hf_db_state_release(hf_db_state *st)
+{
+    for (int w = 0; w < HF_DB_NWIN; w++)
+        hf_db_bucket_reset(&st->edge[w].kept, HF_DB_EMPTY_TAG);
+    free(st->exc);
+    st->exc = NULL;
+    st->nexc = st->exc_cap = 0;
+}
+
 void hf_db_state_reset(hf_db_state *st, const char *why)
 {
     hf_db_ring m = st->minute, h = st->hour;
 
+    hf_db_state_release(st);
     memset(st, 0, sizeof(*st));
     st->minute = m;
     st->hour = h;
     hf_strlcpy(st->why, why ? why : "no saved state", sizeof(st->why));
+    for (int w = 0; w < HF_DB_NWIN; w++)
+        hf_db_bucket_reset(&st->edge[w].kept, HF_DB_EMPTY_TAG);
     /* keep = size - 1 - future buckets (HF_DB_FUTURE_S + 1 bucket) */
     hf_db_ring_init(&st->minute, HF_DB_MIN_GRAN, HF_DB_MIN_RING,
                     HF_DB_MIN_RING - 1 - ((int64_t)HF_DB_FUTURE_S / HF_DB_MIN_GRAN + 1));
@@ -68,6 +81,7 @@ void hf_db_state_free(hf_db_state *st)
 {
     if (!st)
         return;
+    hf_db_state_release(st);
     if (st->minute.b)
         hf_db_ring_clear(&st->minute);
     if (st->hour.b)
@@ -95,16 +109,40 @@ static bool hf_db_ring_copy(hf_db_ring *dst, const hf_db_ring *src)
     return ok;
 }
 
+/* The edges' kept buckets and the exceptions of src into dst (whose own
+ * pointers were already copied from src: they are replaced, not freed). */
+static bool hf_db_extra_copy(hf_db_state *dst, const hf_db_state *src)
+{
+    bool ok = true;
+
+    for (int w = 0; w < HF_DB_NWIN; w++) {
+        dst->edge[w].kept.hist = NULL;
+        ok &= hf_db_bucket_copy(&dst->edge[w].kept, &src->edge[w].kept);
+    }
+    dst->exc = NULL;
+    dst->exc_cap = 0;
+    if (src->nexc && (dst->exc = malloc(src->nexc * sizeof(*dst->exc)))) {
+        memcpy(dst->exc, src->exc, src->nexc * sizeof(*dst->exc));
+        dst->exc_cap = src->nexc;
+    } else if (src->nexc) {
+        dst->nexc = 0;
+        ok = false;
+    }
+    return ok;
+}
+
 int hf_db_state_copy(hf_db_state *dst, const hf_db_state *src)
 {
     hf_db_ring m = dst->minute, h = dst->hour;
 
     hf_db_ring_clear(&dst->minute);
     hf_db_ring_clear(&dst->hour);
+    hf_db_state_release(dst);
     *dst = *src;
     dst->minute.b = m.b;
     dst->hour.b = h.b;
-    if (!hf_db_ring_copy(&dst->minute, &src->minute) || !hf_db_ring_copy(&dst->hour, &src->hour)) {
+    if (!hf_db_extra_copy(dst, src) || !hf_db_ring_copy(&dst->minute, &src->minute) ||
+        !hf_db_ring_copy(&dst->hour, &src->hour)) {
         hf_db_state_reset(dst, "out of memory");
         return -ENOMEM;
     }

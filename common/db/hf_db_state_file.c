@@ -4,15 +4,19 @@
  *   header  "HFDBST\r\n" | u32 version | u32 0x01020304 | u64 body length |
  *           u64 hash of the body
  *   body    fixed fields (identity, last rowid, progress, counters,
- *           fingerprints), then for each ring its geometry and the non-empty
- *           buckets: tag, counters (varints), rt sum/min/max (doubles), the
- *           histogram range lo, n (varints) and n raw u32 counts.
+ *           fingerprints, exact-window fields), for each ring its geometry
+ *           and the non-empty buckets: tag, counters (varints), rt
+ *           sum/min/max and disorder (doubles), the histogram range lo, n
+ *           (varints) and n raw u32 counts; then per window its edge, cursor
+ *           and kept bucket (same encoding, may be empty); then the
+ *           exceptions (rowid, created_at, rt, error flag).
  * Saving and loading stream through one 16 KiB buffer: the cost of a
  * short-lived check is dominated by the memory it touches, so neither builds
  * a second copy of the state. The checksum is verified at the end of the
  * load; a mismatch discards what was decoded. Loading validates everything (magic,
- * version, geometry, checksum, ranges, duplicate buckets, histogram sums)
- * and resets the state on any problem. */
+ * version, geometry, checksum, ranges, duplicate buckets, histogram sums,
+ * edges against their buckets, exceptions in rowid order) and resets the
+ * state on any problem. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -166,6 +170,7 @@ static void hf_db_put_bucket(hf_db_wr *w, const hf_db_bucket *k)
     hf_db_put_f(w, k->rt_sum);
     hf_db_put_f(w, k->rt_min);
     hf_db_put_f(w, k->rt_max);
+    hf_db_put_f(w, k->dmax);
     hf_db_put_var(w, n ? (uint64_t)lo : 0);
     hf_db_put_var(w, n);
     if (n)
@@ -186,10 +191,38 @@ static void hf_db_put_ring(hf_db_wr *w, const hf_db_ring *r)
             hf_db_put_bucket(w, &r->b[i]);
 }
 
+static void hf_db_put_str(hf_db_wr *w, const char *s, size_t size)
+{
+    size_t n = strnlen(s, size - 1);
+
+    hf_db_put_var(w, n);
+    hf_db_put(w, s, n);
+}
+
+/* Exact-window fields: flags, edges (edge, cursor, kept bucket), exceptions. */
+static void hf_db_put_exact(hf_db_wr *w, const hf_db_state *st)
+{
+    hf_db_put_var(w, st->exact);
+    hf_db_put_str(w, st->inexact, sizeof(st->inexact));
+    hf_db_put_f(w, st->retry_at);
+    hf_db_put_u64(w, (uint64_t)st->read_from);
+    hf_db_put_f(w, st->ref);
+    for (int i = 0; i < HF_DB_NWIN; i++) {
+        hf_db_put_f(w, st->edge[i].edge);
+        hf_db_put_u64(w, (uint64_t)st->edge[i].cursor);
+        hf_db_put_bucket(w, &st->edge[i].kept);
+    }
+    hf_db_put_var(w, st->nexc);
+    for (size_t i = 0; i < st->nexc; i++) {
+        hf_db_put_u64(w, (uint64_t)st->exc[i].rowid);
+        hf_db_put_f(w, st->exc[i].t);
+        hf_db_put_f(w, st->exc[i].rt);
+        hf_db_put_var(w, st->exc[i].err);
+    }
+}
+
 static void hf_db_put_body(hf_db_wr *w, const hf_db_state *st)
 {
-    size_t bl = strnlen(st->bad_value, sizeof(st->bad_value) - 1);
-
     hf_db_put_u64(w, st->ident);
     hf_db_put_u64(w, st->dev);
     hf_db_put_u64(w, st->ino);
@@ -200,8 +233,7 @@ static void hf_db_put_body(hf_db_wr *w, const hf_db_state *st)
     hf_db_put_u64(w, st->skipped);
     hf_db_put_u64(w, st->future);
     hf_db_put_u64(w, (uint64_t)st->bad_rowid);
-    hf_db_put_var(w, bl);
-    hf_db_put(w, st->bad_value, bl);
+    hf_db_put_str(w, st->bad_value, sizeof(st->bad_value));
     hf_db_put_var(w, st->nfp);
     for (unsigned i = 0; i < st->nfp; i++) {
         hf_db_put_u64(w, (uint64_t)st->fp[i].rowid);
@@ -211,6 +243,7 @@ static void hf_db_put_body(hf_db_wr *w, const hf_db_state *st)
     }
     hf_db_put_ring(w, &st->minute);
     hf_db_put_ring(w, &st->hour);
+    hf_db_put_exact(w, st);
 }
 
 /* Header at offset 0 once the body (and its hash) is known. */
@@ -373,6 +406,22 @@ static bool hf_db_get_hist(hf_db_rd *r, hf_db_bucket *k)
     return sum == k->rt_n;
 }
 
+/* A bucket's fields after its tag. */
+static bool hf_db_get_fields(hf_db_rd *r, hf_db_bucket *k)
+{
+    k->count = hf_db_get_var(r);
+    k->errors = hf_db_get_var(r);
+    k->rt_n = hf_db_get_var(r);
+    k->rt_sum = hf_db_get_f(r);
+    k->rt_min = hf_db_get_f(r);
+    k->rt_max = hf_db_get_f(r);
+    k->dmax = hf_db_get_f(r);
+    if (r->bad || k->errors > k->count || k->rt_n > k->count || !(k->dmax >= 0) ||
+        k->dmax > HF_DB_SLACK_S)
+        return false;
+    return hf_db_get_hist(r, k);
+}
+
 static bool hf_db_get_bucket(hf_db_rd *r, hf_db_ring *ring)
 {
     int64_t tag = (int64_t)hf_db_get_u64(r);
@@ -386,15 +435,7 @@ static bool hf_db_get_bucket(hf_db_rd *r, hf_db_ring *ring)
     if (k->tag != HF_DB_EMPTY_TAG)
         return false;           /* two buckets for one slot */
     k->tag = tag;
-    k->count = hf_db_get_var(r);
-    k->errors = hf_db_get_var(r);
-    k->rt_n = hf_db_get_var(r);
-    k->rt_sum = hf_db_get_f(r);
-    k->rt_min = hf_db_get_f(r);
-    k->rt_max = hf_db_get_f(r);
-    if (r->bad || k->errors > k->count || k->rt_n > k->count || !k->count)
-        return false;
-    return hf_db_get_hist(r, k);
+    return hf_db_get_fields(r, k) && k->count;
 }
 
 static bool hf_db_get_ring(hf_db_rd *r, hf_db_ring *ring)
@@ -412,10 +453,75 @@ static bool hf_db_get_ring(hf_db_rd *r, hf_db_ring *ring)
     return true;
 }
 
+static bool hf_db_get_str(hf_db_rd *r, char *out, size_t size)
+{
+    uint64_t n = hf_db_get_var(r);
+
+    if (r->bad || n >= size)
+        return false;
+    hf_db_get(r, out, (size_t)n);
+    out[n] = '\0';
+    return !r->bad;
+}
+
+/* One window's edge: consistent with its bucket in exact mode, empty else. */
+static bool hf_db_get_edge(hf_db_rd *r, const hf_db_state *st, int w, hf_db_edge *e)
+{
+    int64_t tag;
+
+    e->edge = hf_db_get_f(r);
+    e->cursor = (int64_t)hf_db_get_u64(r);
+    tag = (int64_t)hf_db_get_u64(r);
+    e->kept.tag = tag;
+    if (r->bad || !hf_db_get_fields(r, &e->kept))
+        return false;
+    if (!st->exact)
+        return tag == HF_DB_EMPTY_TAG && !e->kept.count;
+    return isfinite(e->edge) && e->cursor >= st->read_from &&
+           tag == hf_db_floor_div(e->edge, hf_db_win_ring(st, w)->gran);
+}
+
+static bool hf_db_get_excs(hf_db_rd *r, hf_db_state *st)
+{
+    uint64_t n = hf_db_get_var(r);
+
+    if (r->bad || n > HF_DB_MAX_EXC || (n && !st->exact))
+        return false;
+    if (n && !(st->exc = malloc((size_t)n * sizeof(*st->exc))))
+        return false;
+    st->exc_cap = (size_t)n;
+    for (st->nexc = 0; st->nexc < n; st->nexc++) {
+        hf_db_exc *x = &st->exc[st->nexc];
+        x->rowid = (int64_t)hf_db_get_u64(r);
+        x->t = hf_db_get_f(r);
+        x->rt = hf_db_get_f(r);
+        x->err = hf_db_get_var(r) != 0;
+        if (r->bad || !isfinite(x->t) || (st->nexc && x->rowid <= x[-1].rowid))
+            return false;
+    }
+    return true;
+}
+
+static bool hf_db_get_exact(hf_db_rd *r, hf_db_state *st)
+{
+    uint64_t exact = hf_db_get_var(r);
+
+    if (r->bad || exact > 1 || !hf_db_get_str(r, st->inexact, sizeof(st->inexact)))
+        return false;
+    st->exact = exact;
+    st->retry_at = hf_db_get_f(r);
+    st->read_from = (int64_t)hf_db_get_u64(r);
+    st->ref = hf_db_get_f(r);
+    if (r->bad || isnan(st->retry_at) || isnan(st->ref) || st->read_from < 0)
+        return false;
+    for (int w = 0; w < HF_DB_NWIN; w++)
+        if (!hf_db_get_edge(r, st, w, &st->edge[w]))
+            return false;
+    return hf_db_get_excs(r, st);
+}
+
 static bool hf_db_get_body(hf_db_rd *r, hf_db_state *st)
 {
-    uint64_t bl;
-
     st->ident = hf_db_get_u64(r);
     st->dev = hf_db_get_u64(r);
     st->ino = hf_db_get_u64(r);
@@ -426,11 +532,8 @@ static bool hf_db_get_body(hf_db_rd *r, hf_db_state *st)
     st->skipped = hf_db_get_u64(r);
     st->future = hf_db_get_u64(r);
     st->bad_rowid = (int64_t)hf_db_get_u64(r);
-    bl = hf_db_get_var(r);
-    if (r->bad || bl >= sizeof(st->bad_value))
+    if (!hf_db_get_str(r, st->bad_value, sizeof(st->bad_value)))
         return false;
-    hf_db_get(r, st->bad_value, bl);
-    st->bad_value[bl] = '\0';
     st->nfp = (unsigned)hf_db_get_var(r);
     if (r->bad || st->nfp > HF_DB_NFP)
         return false;
@@ -440,7 +543,8 @@ static bool hf_db_get_body(hf_db_rd *r, hf_db_state *st)
         st->fp[i].rt_key = hf_db_get_u64(r);
         st->fp[i].t = hf_db_get_f(r);
     }
-    if (!hf_db_get_ring(r, &st->minute) || !hf_db_get_ring(r, &st->hour))
+    if (!hf_db_get_ring(r, &st->minute) || !hf_db_get_ring(r, &st->hour) ||
+        !hf_db_get_exact(r, st))
         return false;
     return !r->bad && r->pos == r->len && r->left == 0 && !isnan(st->max_now);
 }

@@ -1,7 +1,7 @@
 /* Unit tests: the database probe (hf_db), its state file and every bad input
  * (locked, missing, corrupt, schema), against real SQLite files made here;
  * nothing created next to the database; the created_at parser. The
- * statistics are in test_db.c. */
+ * statistics and their exact windows are in test_db.c. */
 #include <dirent.h>
 #include <errno.h>
 #include <math.h>
@@ -33,18 +33,33 @@ static void test_state_roundtrip_and_bad_files(void **state)
     (void)state;
     tdb_open(&t, "ipk", true);
     tdb_fill(&t, NOW - 31 * DAY, NOW, 20000);
+    for (int i = 0; i < 5; i++)                 /* late rows and one ahead: exceptions */
+        tdb_row(&t, NOW - DAY + 600 * i, NULL, 50 + i, i == 2);
+    tdb_row(&t, NOW + 2 * 3600, NULL, 70, false);
     snprintf(sp, sizeof(sp), "%s/db.state", t.dir);
-    probe(&t, st, NOW, &r);
+    probe(&t, st, NOW - 1800.5, &r);
+    assert_int_equal(r.exceptions, 6);
     assert_int_equal(hf_db_state_save(st, sp, err, sizeof(err)), 0);
     assert_int_equal(hf_db_state_load(st2, sp, err, sizeof(err)), 0);
+    /* the loaded state goes on exactly like the one in memory */
+    tdb_fill(&t, NOW, NOW + 600, 100);
+    probe(&t, st, NOW, &r);
     probe(&t, st2, NOW, &r2);
     assert_string_equal(r2.rebuilt, "");
+    assert_int_equal(r2.rows_read, 100);
+    assert_int_equal(r2.edge_rows, r.edge_rows);
+    assert_memory_equal(r.win, r2.win, sizeof(r.win));
+    assert_int_equal(r2.exceptions, 6);
+    assert_int_equal(r2.future, 1);
+    brute(&t, &r2);
+    brute_operator_sql(&t, &r2);
+    probe(&t, st2, NOW, &r2);
     assert_int_equal(r2.rows_read, 0);
     assert_memory_equal(r.win, r2.win, sizeof(r.win));
     /* one flipped byte, another version, truncation, garbage, absence */
     static const char *const damage[][2] = {
         {"printf 'X' | dd of=", " bs=1 seek=2000 conv=notrunc status=none"},
-        {"printf '\\002' | dd of=", " bs=1 seek=8 conv=notrunc status=none"},
+        {"printf '\\001' | dd of=", " bs=1 seek=8 conv=notrunc status=none"},  /* a v1 file */
         {"truncate -s 1000 ", ""}, {"head -c 5000 /dev/urandom > ", ""}, {"rm -f ", ""}};
     static const char *const why[] = {"state file ignored: bad checksum",
         "state file ignored: other version", "state file ignored: bad checksum",
@@ -127,7 +142,7 @@ static void test_schema_errors(void **state)
     tdb t;
 
     (void)state;
-    tdb_open(&t, "ipk", false);
+    tdb_open(&t, "plain", false);    /* no index on response_time */
     exec(t.w, "ALTER TABLE inference_requests DROP COLUMN response_time");
     expect_status(t.path, HF_DB_SCHEMA, "inference_requests has no column 'response_time'");
     exec(t.w, "DROP TABLE inference_requests");
