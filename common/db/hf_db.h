@@ -32,13 +32,13 @@
  * t is what hf_time yields (hf_time.h) for 'YYYY-MM-DD HH:MM:SS' (UTC),
  * ISO-8601 with T, fractions, Z or +-HH:MM, or unix epoch seconds as text,
  * INTEGER or REAL; the comparison is in doubles. A row dated exactly now - W
- * is out, one dated now is in. For HelixFlow's own format and a whole-second
- * clock that is the operator's query
+ * is out, one dated now is in. For HelixFlow's own format (whole seconds)
+ * that is, at the same clock, the operator's query
  *   SELECT COUNT(*) FROM inference_requests WHERE created_at > datetime(now, '-1 day')
- * (for that format text order is time order; datetime() truncates to the
- * second; created_at has whole seconds), except rows dated more than
- * HF_DB_FUTURE_S after now: SQL counts them, we report them in res->future
- * (so SQL = count + future). NULL or unparseable created_at: in no window
+ * (for that format text order is time order, and datetime() truncating the
+ * clock to the second selects the same whole-second rows), except rows dated
+ * more than HF_DB_FUTURE_S after now: SQL counts them, we report them in
+ * res->future (so SQL = count + future). NULL or unparseable created_at: in no window
  * (res->skipped). NULL response_time: counted, but not in avg/p95 (as SQL
  * AVG). Count, errors, error rate and average are exact: equal to SQLite's
  * COUNT/SUM/AVG with that WHERE (sums of integer ms are exact in a double).
