@@ -304,8 +304,9 @@ static int hf_db_mark_before(hf_db_scan_t *s, int64_t start)
         rc = SQLITE_OK;
     }
     sqlite3_reset(s->before);
-    return rc == SQLITE_OK || rc == SQLITE_DONE ? SQLITE_OK
-                                                : hf_db_scan_fail(s, rc, "reading the row before the window");
+    if (rc == SQLITE_OK || rc == SQLITE_DONE)
+        return SQLITE_OK;
+    return hf_db_scan_fail(s, rc, "reading the row before the window");
 }
 
 int hf_db_rebuild(hf_db_scan_t *s)
@@ -423,7 +424,8 @@ static int hf_db_read_txn(hf_db_scan_t *s, bool *done, bool *renumbered)
         }
     }
     *done = rc == SQLITE_DONE;
-    rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : hf_db_scan_fail(s, rc, "reading new rows");
+    rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK
+                                               : hf_db_scan_fail(s, rc, "reading new rows");
 out:
     sqlite3_reset(s->read);
     sqlite3_exec(s->x->c.db, "COMMIT", NULL, NULL, NULL);
