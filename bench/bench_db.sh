@@ -6,7 +6,12 @@
 #   (b) one incremental call after 1,000 new rows, in-process (bench_db_probe)
 #       and as the whole check_helixflow_db process with its state file,
 #       against the guide's four window queries run with the sqlite3 CLI:
-#       CPU ratio bar >= 500 x; wall and peak RSS ratios reported.
+#       CPU ratio bar >= 500 x; wall and peak RSS ratios reported. Each call
+#       also moves the four windows' far edges from the backfill's clock to
+#       now (edge_rows_per_call: the rows that left the windows meanwhile).
+#   (c) the check's request counts against sqlite3's
+#       created_at > datetime(now, '-1 hour'/'-1 day'/'-7 days'/'-30 days')
+#       for the second the check ran in (reported, not timed).
 #
 # The database is built here with the test bed's own SQL (hf-testbed
 # build_db: same schema, 35 days, same distributions, WAL, index on
@@ -108,6 +113,21 @@ ratio "CPU: guide queries / check_helixflow_db process" "$G_CPU" "$p_cpu" 500
 ratio "wall: guide queries / check_helixflow_db process" "$G_WALL" "$p_wall"
 ratio "peak RSS: guide sqlite3 / check_helixflow_db process" "$G_RSS" "$p_rss"
 "$CHECK" --db "$DB" --state-dir "$W/state" | head -1 | cut -c1-200
+
+echo "== (c) exact windows: the check's counts against sqlite3 for the same second"
+for _ in 1 2 3 4 5; do
+    s0=$(date -u +%s)
+    out=$("$CHECK" --db "$DB" --state-dir "$W/state" | head -1)
+    [ "$(date -u +%s)" = "$s0" ] && break
+done
+ours=$(grep -oE 'req_(1h|24h|7d|30d)=[0-9]+' <<<"$out" | cut -d= -f2 | tr '\n' '|')
+sql="SELECT 0"
+for w in "-1 hour" "-1 day" "-7 days" "-30 days"; do
+    sql+=", (SELECT count(*) FROM inference_requests WHERE created_at > datetime($s0, 'unixepoch', '$w'))"
+done
+theirs=$(sqlite3 "$DB" "$sql" | cut -d'|' -f2-)
+echo "  check 1h|24h|7d|30d: ${ours%|}   sqlite3: $theirs"
+[ "${ours%|}" = "$theirs" ] && echo "  equal" || { echo "  DIFFERENT"; BENCH_FAILS=$((BENCH_FAILS + 1)); }
 
 echo "== $BENCH_FAILS bar(s) failed"
 exit $((BENCH_FAILS > 0))

@@ -5,8 +5,10 @@
  *       prints rows, CPU and wall seconds, rows/s, transactions
  *   bench_db_probe incr DB STATE_IN N
  *       loads STATE_IN once, then N times: copy it and run one probe (each
- *       reads the same new rows); prints CPU/wall per call measured around
- *       the probe only (the in-process cost, as collectd would pay it)
+ *       reads the same new rows, and moves the windows' far edges from the
+ *       backfill's clock to now); prints CPU/wall per call measured around
+ *       the probe only (the in-process cost, as collectd would pay it), the
+ *       rows read at the far edges per call and whether the windows are exact
  *   bench_db_probe exec STATE_IN STATE_FILE N CMD...
  *       N times: restore STATE_FILE from STATE_IN's bytes, run CMD (the
  *       check process), wait; prints the children's CPU/wall per run
@@ -50,9 +52,11 @@ static int backfill(const char *db, const char *out)
         return 1;
     }
     printf("rows=%llu cpu=%.3f wall=%.3f rows_per_cpu_s=%.0f rows_per_wall_s=%.0f txns=%u "
-           "max_txn_ms=%.1f req_30d=%llu\n", (unsigned long long)r.rows_read, cpu, wall,
-           (double)r.rows_read / cpu, (double)r.rows_read / wall, r.txns, r.max_txn_ms,
-           (unsigned long long)r.win[HF_DB_W30D].count);
+           "max_txn_ms=%.1f req_30d=%llu exact=%d exceptions=%llu\n",
+           (unsigned long long)r.rows_read, cpu, wall, (double)r.rows_read / cpu,
+           (double)r.rows_read / wall, r.txns, r.max_txn_ms,
+           (unsigned long long)r.win[HF_DB_W30D].count, r.exact,
+           (unsigned long long)r.exceptions);
     hf_db_state_free(st);
     return 0;
 }
@@ -64,7 +68,8 @@ static int incr(const char *db, const char *in, int n)
     hf_db_result r;
     char err[HF_ERR_MAX];
     double cpu = 0, wall = 0, max_txn = 0;
-    unsigned long long rows = 0;
+    unsigned long long rows = 0, edge = 0;
+    bool exact = true;
 
     if (hf_db_state_load(base, in, err, sizeof(err)) < 0) {
         fprintf(stderr, "%s\n", err);
@@ -79,14 +84,17 @@ static int incr(const char *db, const char *in, int n)
         cpu += cpu_now() - c0;
         wall += hf_mono_now() - w0;
         rows += r.rows_read;
+        edge += r.edge_rows;
+        exact &= r.exact;
         max_txn = r.max_txn_ms > max_txn ? r.max_txn_ms : max_txn;
         if (r.status != HF_DB_OK || r.rebuilt[0]) {
             fprintf(stderr, "incremental probe: %s%s\n", r.err, r.rebuilt);
             return 1;
         }
     }
-    printf("calls=%d rows_per_call=%.0f cpu_per_call=%.6f wall_per_call=%.6f max_txn_ms=%.2f\n",
-           n, (double)rows / n, cpu / n, wall / n, max_txn);
+    printf("calls=%d rows_per_call=%.0f edge_rows_per_call=%.0f cpu_per_call=%.6f "
+           "wall_per_call=%.6f max_txn_ms=%.2f exact=%d\n", n, (double)rows / n,
+           (double)edge / n, cpu / n, wall / n, max_txn, exact);
     hf_db_state_free(base);
     hf_db_state_free(st);
     return 0;

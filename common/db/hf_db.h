@@ -20,60 +20,150 @@
  * the 30 d window is win[HF_DB_W30D].count (what the 30-day retention keeps).
  * Simple-query latency: `SELECT max(rowid) FROM <table>` (prepare + step).
  *
- * Request statistics, incremental. Windows 1 h, 24 h, 7 d, 30 d over
+ * Request statistics. Windows W = 1 h, 24 h, 7 d, 30 d over
  * <table>(<time_col>, <rt_col>, <status_col>): count, errors (status equals
  * error_status), error rate, average and p95 of the response time, and over
- * 30 d the peak UTC day and its count. Aggregates live in time buckets owned
- * by the caller's hf_db_state:
- *   minute ring: 256 buckets of 60 s   (1 h window = 60 buckets)
- *   hour ring:   768 buckets of 3600 s (24 h / 7 d / 30 d = 24 / 168 / 720)
- * A bucket holds count, errors, rt count/sum/min/max and a log-scale
- * histogram (bins of ratio 1.04 from 1 ms to 1e7 ms, one bin below, one
- * above). A window is the buckets from floor(now/g)-N+1 onwards (the current
- * bucket included; rows dated up to HF_DB_FUTURE_S ahead included): it covers
- * between W-g and W of the past, never more than W, so rows removed by a
- * 30-day retention are outside every window. Counts, errors and averages
- * over a window are exact (equal to SQL on the same bucket-aligned window;
- * sums of integer ms are exact in a double). p95 is nearest-rank
- * (k = ceil(0.95 n)) read from the merged histogram: the geometric middle of
- * the bin holding the k-th value, clamped to the window's min/max: within
- * 1.98 % (sqrt(1.04)-1) of the exact value for values in [1 ms, 1e7 ms).
+ * 30 d the peak UTC day and its count.
+ *
+ * Which rows are in a window. The clock is cfg->now (UTC epoch seconds,
+ * fractions allowed; 0 = the real clock, hf_real_now()), reported as
+ * res->now. A row is in window W when its created_at, read as an instant t,
+ *         now - W  <  t  <=  now + HF_DB_FUTURE_S
+ * t is what hf_time yields (hf_time.h) for 'YYYY-MM-DD HH:MM:SS' (UTC),
+ * ISO-8601 with T, fractions, Z or +-HH:MM, or unix epoch seconds as text,
+ * INTEGER or REAL; the comparison is in doubles. A row dated exactly now - W
+ * is out, one dated now is in. For HelixFlow's own format (whole seconds)
+ * that is, at the same clock, the operator's query
+ *   SELECT COUNT(*) FROM inference_requests WHERE created_at > datetime(now, '-1 day')
+ * (for that format text order is time order, and datetime() truncating the
+ * clock to the second selects the same whole-second rows), except rows dated
+ * more than HF_DB_FUTURE_S after now: SQL counts them, we report them in
+ * res->future (so SQL = count + future). NULL or unparseable created_at: in no window
+ * (res->skipped). NULL response_time: counted, but not in avg/p95 (as SQL
+ * AVG). Count, errors, error rate and average are exact: equal to SQLite's
+ * COUNT/SUM/AVG with that WHERE (sums of integer ms are exact in a double).
+ * p95 is nearest rank (k = ceil(0.95 n)) from a histogram that holds exactly
+ * the window's rows: the geometric middle of the bin holding the k-th value,
+ * clamped to bounds of the window's min/max: within HF_DB_P95_BOUND (1.98 %,
+ * sqrt(1.04)-1) of the exact value for values in [1 ms, 1e7 ms). Reported:
+ * win[w].start = now - W, res->exact = true.
+ *
+ * How. Aggregates live in time buckets owned by the caller's hf_db_state:
+ *   minute ring: 256 buckets of 60 s   (serves the 1 h window)
+ *   hour ring:   768 buckets of 3600 s (24 h, 7 d, 30 d)
+ * A bucket holds count, errors, rt count/sum/min/max, a log-scale histogram
+ * (bins of ratio 1.04 from 1 ms to 1e7 ms, one bin below, one above) and the
+ * largest disorder of its rows (dmax, below). Window W is the sum of
+ *   - the buckets after the one holding E = now - W (whole buckets, exact),
+ *   - K: the rows of that edge bucket dated after E (kept per window),
+ *   - the exceptions dated in (E, now + HF_DB_FUTURE_S].
+ * In order or not: rows are read in rowid order; ref is the latest
+ * created_at of the in-order rows so far. A row dated before ref -
+ * HF_DB_SLACK_S (an hour late or more), or after now + HF_DB_FUTURE_S when
+ * read, is an exception: kept one by one (rowid, time, rt, error; at most
+ * 4096), in no bucket, summed against each window at each call, dropped once
+ * dated 30 d + 4 h before the clock. Every other row is in order: it goes to
+ * its buckets and its disorder (ref - t, at most an hour) raises their dmax.
+ * So for in-order rows a before b: t_a <= t_b + dmax(bucket of b).
+ *
+ * Moving the far edge (hf_db_edge.c). Per window the state keeps E, K and a
+ * cursor c: every in-order row read with rowid < c is dated <= E. A call
+ * with a later clock moves E to E' = now - W:
+ *   same bucket     K' = K - its rows dated in (E, E'];
+ *   later bucket    K' = that bucket - its rows dated <= E';
+ * reading rows in rowid order from c (from a bisection over rowid when the
+ * new bucket starts more than an hour after E) up to the first in-order row dated after
+ * E' + dmax of the bucket (by the inequality above no later row can be in
+ * range) or the last row read: the rows that left the window since the last
+ * call, plus one. Two cases count K' from the rows left instead (at most one
+ * bucket of rows): a rowid missing in the range read (retention deleted the
+ * rows the edge would take out; a delete then VACUUM of an INTEGER PRIMARY
+ * KEY table), and a clock moved back (up to HF_DB_BACKSTEP_S; from a
+ * bisection). The new rows of a call go into K when they land in an edge
+ * bucket after its edge. Taking rows out of K keeps its rt_min/rt_max as
+ * (loose) bounds; clamping p95 to looser bounds never moves it further from
+ * the exact value, so the bound holds. A row at the edge that does not match
+ * what K holds (changed in place) rebuilds (test_exact_changed_in_place).
+ * Every scan runs in transactions of
+ * at most txn_ms, each re-checking the last fingerprint; an edge not moved by
+ * the read deadline keeps its earlier E (that window is the earlier clock's)
+ * and coverage is reported below 1.
+ *
+ * Cost per call, O(rows added) with no full scan and no COUNT(*), whatever
+ * the table's size: the new rows once (res->rows_read), plus per window the
+ * rows that left it since the last call plus one (res->edge_rows: with a
+ * steady insert rate about 4 x the rows added), plus the rows dated within
+ * dmax of each edge (0 for rows inserted in time order), plus the exceptions
+ * in memory. A clock jump of more than an hour: a bisection (O(log n)
+ * probes of at most 8 rows) and at most a bucket of rows per window. A
+ * retention run: at most an hour of rows at the 30 d edge, once.
+ *
+ * Not exact (res->exact false, res->inexact says why): more than 4096
+ * exceptions (a table not in time order). The exceptions are folded into the
+ * buckets and each window becomes whole buckets from floor(now/g)-N+1 on (N =
+ * 60 minutes, 24/168/720 hours): between W-g and W of the past, never more
+ * (win[w].start is the oldest bucket's start: rows dated >= start; rows more
+ * than HF_DB_FUTURE_S ahead are counted in `future` and ignored). A rebuild
+ * 30 d + 4 h later tries exact windows again.
  *
  * Each call reads only rows added since the last: `SELECT rowid, time, rt,
  * status FROM t WHERE rowid > ? ORDER BY rowid` with a prepared statement,
  * sqlite3_column_* without copies, created_at parsed by hf_time (no
  * strptime/mktime), in transactions of at most txn_ms; each transaction first
- * re-checks the fingerprint of the last row read. Cost O(rows added).
+ * re-checks the fingerprint of the last row read.
  * Backfill (no state, or rebuild): a binary search over rowid finds the first
- * row dated inside the 30 d window (minus 1 h of slack for out-of-order
- * inserts), verified by 32 samples across the table being time-ordered
- * (within the slack); unverified tables are scanned from the first row. A call
- * stops at its time budget, keeps its progress in the state and reports
- * coverage < 1 ("backfill 45% done"); the next call continues.
+ * row dated after now - 30 d - HF_DB_BACKSTEP_S - HF_DB_SLACK_S, verified by
+ * 32 samples across the table being time-ordered (within the slack);
+ * unverified tables are read from the first row. A call stops at its time
+ * budget, keeps its progress in the state and reports coverage < 1
+ * ("backfill 45% done"); the next call continues.
  *
- * Staying correct (each case has a unit test):
- *  - retention deletes (created_at < now-30d): outside every window; the rows
- *    are already counted only in buckets that have aged out. Nothing to do.
+ * Staying correct (the tests, in tests/unit/test_db.c unless named):
+ *  - any clock: on rows exactly at an edge, mid-bucket, on bucket starts,
+ *    with fractions, jumps of hours and days, rows added between calls:
+ *    test_exact_many_clocks; the same over ISO T/Z, INTEGER epoch and epoch
+ *    text rows: test_exact_formats_mixed; the row at now - W leaves at now:
+ *    test_exact_edge_rows; backfill then incremental: test_backfill_exact,
+ *    test_incremental; a backfill over several calls while the clock moves:
+ *    test_partial_backfill, test_short_transactions. Each compares count,
+ *    errors, average, p95 and the peak day with SQLite over the same WHERE,
+ *    and for HelixFlow's format with the operator's datetime() query
+ *    (brute_operator_sql; tests/integration/check_db.sh against the test bed).
+ *  - retention deletes (created_at < now-30d), with or without VACUUM: the
+ *    30 d edge finds the rows gone and counts its bucket from what is left:
+ *    test_exact_retention_vacuum, test_retention_delete.
  *  - deletes/VACUUM/renumbering: the state keeps fingerprints (rowid, parsed
  *    created_at, response_time) of the last row read and of the last rows of
  *    the 3 calls before. Every call (and every transaction) verifies them; a
  *    changed row, a missing last row, a missing row still inside the windows,
- *    or max(rowid) < last rowid rebuilds from scratch. (Deleting rows that are
- *    inside the windows and not fingerprinted is not detected: HelixFlow only
- *    deletes by retention; documented limitation.)
+ *    or max(rowid) < last rowid rebuilds from scratch: test_vacuum_renumbers.
+ *    (Deleting rows that are inside the windows and not fingerprinted is not
+ *    detected unless they are at a far edge: HelixFlow only deletes by
+ *    retention; documented limitation.)
  *  - a different file (dev/inode) or a different table/column/status config:
- *    rebuild.
- *  - clock steps: buckets are keyed by absolute time and only reset when a
- *    newer bucket takes the slot, never subtracted, so nothing goes negative.
- *    A forward step ages buckets out of the windows. A backward step up to
- *    HF_DB_BACKSTEP_S is absorbed exactly (rings keep enough spare buckets);
- *    a larger one rebuilds.
- *  - out-of-order timestamps: each row goes to its own bucket.
- *  - rows dated more than HF_DB_FUTURE_S after now: counted in `future`, not
- *    in any window (they would evict live buckets).
+ *    rebuild (test_db_io.c: test_state_roundtrip_and_bad_files).
+ *  - clock steps: forward, the edges move (a bisection past whole buckets);
+ *    back up to HF_DB_BACKSTEP_S, each K is counted again from a bisection;
+ *    a larger step back rebuilds: test_exact_clock_back, test_clock_steps.
+ *    After a step back of s seconds, rows dated in (now + 1 h, now + 1 h + s]
+ *    that were read before the step stay counted until the clock is back.
+ *  - out-of-order timestamps: within an hour in order (test_exact_out_of_order
+ *    with +-20 min of jitter, test_out_of_order_and_future); later, exceptions
+ *    (rows inserted 2 h to 30 d late, some right at an edge as the clock
+ *    passes it: test_exact_out_of_order); a table not in time order: inexact,
+ *    retried later (test_unordered_table_full_scan).
+ *  - rows dated more than HF_DB_FUTURE_S after now: exceptions, counted in
+ *    `future` and in no window until the clock reaches them - 1 h
+ *    (test_exact_out_of_order, test_out_of_order_and_future).
  *  - NULL/unparseable created_at: counted in `skipped` (since the last
  *    rebuild), the last one named by rowid and value. NULL response_time:
- *    the row counts, but not in avg/p95 (as SQL AVG).
+ *    the row counts, but not in avg/p95 (as SQL AVG): test_formats_and_bad_times.
+ *  - cost: test_exact_cost asserts rows_read == rows added and
+ *    edge_rows <= 4 x (rows added + 2) at every call on a 223,200-row table
+ *    (bounded by a bisection and one bucket per window on 5 h jumps);
+ *    test_incremental, test_exact_retention_vacuum bound edge_rows too.
+ *  - the state file keeps edges and exceptions (version 2; a version 1 file
+ *    is "other version": one rebuild): test_db_io.c.
  *
  * Thread-safe: no globals; a state must be used by one call at a time. */
 #ifndef HF_DB_H
@@ -112,7 +202,8 @@ typedef struct hf_db_config {
     long budget_ms;             /* the whole call; 0 = 5000 */
     long busy_ms;               /* lock wait; 0 = 2000; capped at budget/2 */
     long txn_ms;                /* max read transaction; 0 = 10; capped at 45 */
-    double now;                 /* wall clock (UTC epoch); 0 = hf_real_now() */
+    double now;                 /* the clock (UTC epoch, fractions allowed) the windows
+                                   end at; 0 = hf_real_now() */
     bool no_stats;              /* skip request statistics */
     bool no_tables;             /* skip per-table row estimates */
     bool quick_check;           /* PRAGMA quick_check */
@@ -121,7 +212,8 @@ typedef struct hf_db_config {
 
 typedef struct hf_db_window {
     double seconds;             /* 3600, 86400, 604800, 2592000 */
-    double start;               /* epoch of the oldest bucket included */
+    double start;               /* exact: rows dated > start (= now - seconds); inexact:
+                                   rows dated >= start (the oldest bucket's start) */
     uint64_t count, errors;
     uint64_t rt_count;          /* rows with a response time */
     double error_pct;           /* 0 when count == 0 */
@@ -155,17 +247,24 @@ typedef struct hf_db_result {
     double peak_day;            /* UTC midnight of the busiest day in 30 d; NAN none */
     uint64_t peak_count;
     double coverage;            /* 1 = caught up; < 1: stopped at the budget */
-    uint64_t rows_read;         /* this call */
-    uint64_t skipped, future;   /* since the last rebuild */
+    uint64_t rows_read;         /* new rows read this call */
+    uint64_t skipped;           /* since the last rebuild */
+    uint64_t future;            /* rows dated after now + HF_DB_FUTURE_S: in no window
+                                   (exact: now; inexact: seen since the last rebuild) */
     char skipped_example[96];   /* "rowid 12: created_at 'garbage'" */
+    bool exact;                 /* windows exact (see DESIGN); false: bucket-aligned */
+    char inexact[96];           /* why not exact ("" when exact) */
+    uint64_t exceptions;        /* rows kept individually (out of order or ahead) */
+    uint64_t edge_rows;         /* rows read this call to move the windows' far edges */
     char rebuilt[128];          /* why the aggregates were rebuilt ("" none) */
     /* costs */
     double elapsed_ms, max_txn_ms;
     unsigned txns;              /* read transactions of the incremental read */
 } hf_db_result;
 
-/* The aggregate state (opaque; bucket headers about 75 KB plus the live
- * histogram ranges, typically a few hundred KB). One owner. */
+/* The aggregate state (opaque; bucket headers about 80 KB plus the live
+ * histogram ranges, typically a few hundred KB, plus up to 128 KB of
+ * exceptions). One owner. */
 typedef struct hf_db_state hf_db_state;
 
 /* New empty state (needs a backfill). Returns NULL when out of memory. */

@@ -1,6 +1,8 @@
 /* hf_db_int: internals shared by hf_db.c (probe), hf_db_scan.c (incremental
- * reader), hf_db_stats.c (buckets, histograms, windows) and hf_db_state.c
- * (state lifecycle and file). Not part of the public API. */
+ * reader), hf_db_edge.c (the far edge of each window), hf_db_window.c (which
+ * rows are in a window: classification, exceptions, window sums),
+ * hf_db_stats.c (buckets, histograms), hf_db_state.c (state lifecycle) and
+ * hf_db_state_file.c (the state file). Not part of the public API. */
 #ifndef HF_DB_INT_H
 #define HF_DB_INT_H
 
@@ -11,7 +13,7 @@
 #include "hf_db.h"
 #include "hf_sqlite.h"
 
-#define HF_DB_STATE_VERSION 1u
+#define HF_DB_STATE_VERSION 2u
 
 /* histogram: bin 0 < 1 ms, bins 1..HF_DB_LOG_BINS cover [1.04^(k-1), 1.04^k) ms,
  * the last bin >= 1.04^HF_DB_LOG_BINS (about 1e7 ms) */
@@ -27,12 +29,16 @@
 #define HF_DB_GROW 8                /* spare bins added when a histogram range grows */
 
 #define HF_DB_NFP 4                 /* fingerprints kept */
-#define HF_DB_SLACK_S 3600.0        /* out-of-order tolerance of the backfill skip */
+#define HF_DB_SLACK_S 3600.0        /* out-of-order tolerance (backfill skip, in-order rows) */
+#define HF_DB_MAX_EXC 4096          /* rows kept individually before windows turn inexact */
+/* exceptions dated before now - HF_DB_KEEP_S are outside every window for good */
+#define HF_DB_KEEP_S (2592000.0 + HF_DB_BACKSTEP_S + 2 * 3600.0)
 
 typedef struct hf_db_bucket {
     int64_t tag;                /* floor(t / gran); HF_DB_EMPTY_TAG when unused */
     uint64_t count, errors, rt_n;
     double rt_sum, rt_min, rt_max;
+    double dmax;                /* largest disorder of its rows (s before the running max) */
     uint32_t *hist;             /* counts of bins lo..hi; NULL when none; owned */
     uint16_t lo, hi;
 } hf_db_bucket;
@@ -52,6 +58,24 @@ typedef struct hf_db_fp {
     double t;                   /* parsed created_at; NAN when unparseable */
 } hf_db_fp;
 
+/* The far edge of one window (exact mode). The window is created_at in
+ * (edge, now + HF_DB_FUTURE_S]: the ring's buckets with tag > kept.tag, plus
+ * kept, plus the exceptions in range. */
+typedef struct hf_db_edge {
+    double edge;                /* now - W of the last call that brought it up to date */
+    int64_t cursor;             /* every in-order row read with rowid < cursor has t <= edge */
+    hf_db_bucket kept;          /* in-order rows of bucket floor(edge/g) with t > edge;
+                                   tag = that bucket (rt_min/max may be loose) */
+} hf_db_edge;
+
+/* A row kept individually: out of order by more than HF_DB_SLACK_S, or dated
+ * more than HF_DB_FUTURE_S after the clock when read. Never in a bucket. */
+typedef struct hf_db_exc {
+    int64_t rowid;
+    double t, rt;               /* rt NAN when NULL */
+    bool err;
+} hf_db_exc;
+
 struct hf_db_state {
     bool valid;                 /* false: the next probe rebuilds */
     char why[96];               /* why it is invalid */
@@ -66,6 +90,15 @@ struct hf_db_state {
     hf_db_fp fp[HF_DB_NFP];     /* fp[0] the last row read, then older call ends */
     unsigned nfp;
     hf_db_ring minute, hour;
+    /* exact windows */
+    bool exact;                 /* false: bucket-aligned windows (see inexact) */
+    char inexact[96];           /* why not exact */
+    double retry_at;            /* inexact: rebuild (and try exact again) from this clock on */
+    int64_t read_from;          /* rows before this rowid were never read */
+    double ref;                 /* largest created_at of the in-order rows read; -INF none */
+    hf_db_edge edge[HF_DB_NWIN];
+    hf_db_exc *exc;             /* ascending rowid; owned */
+    size_t nexc, exc_cap;
 };
 
 /* aggregate of a window */
@@ -87,17 +120,38 @@ static inline hf_db_status hf_db_from_sqlite(hf_sqlite_status s)
     }
 }
 
-/* --- hf_db_stats.c --- */
+/* --- hf_db_stats.c: buckets, rings, histograms, aggregates --- */
 int hf_db_hist_bin(double rt);
-/* Add one row at time t to the rings (filters by ring range at now).
- * Returns false when out of memory (the row is then not counted at all). */
-bool hf_db_stats_add(hf_db_state *st, double now, double t, bool err, double rt);
-/* Fill res->win, peak_day/peak_count for now. */
-void hf_db_stats_windows(const hf_db_state *st, double now, hf_db_result *res);
+/* Add one row at time t to the rings (filters by ring range at now), its
+ * disorder folded into the buckets' dmax. Returns false when out of memory
+ * (the row may then be half counted: the caller resets the state). */
+bool hf_db_rings_add(hf_db_state *st, double now, double t, bool err, double rt, double dis);
+bool hf_db_bucket_add(hf_db_bucket *b, bool err, double rt);
+/* Take one row out; false when the bucket does not hold such a row. */
+bool hf_db_bucket_sub(hf_db_bucket *b, bool err, double rt);
+/* Deep copy (dst's histogram is replaced); false when out of memory. */
+bool hf_db_bucket_copy(hf_db_bucket *dst, const hf_db_bucket *src);
+/* The bucket of ring r with this tag, NULL when the ring holds none. */
+const hf_db_bucket *hf_db_ring_find(const hf_db_ring *r, int64_t tag);
+void hf_db_agg_init(hf_db_agg *a);
+void hf_db_agg_bucket(hf_db_agg *a, const hf_db_bucket *b);
+void hf_db_agg_row(hf_db_agg *a, bool err, double rt);
 double hf_db_agg_p95(const hf_db_agg *a);
 void hf_db_ring_clear(hf_db_ring *r);
 void hf_db_bucket_reset(hf_db_bucket *b, int64_t tag);   /* frees the histogram */
 int64_t hf_db_floor_div(double t, int64_t g);
+
+/* --- hf_db_window.c: which rows are in a window --- */
+double hf_db_win_seconds(int w);
+const hf_db_ring *hf_db_win_ring(const hf_db_state *st, int w);
+/* Exact windows from scratch for a rebuild that reads from rowid from. */
+void hf_db_edges_init(hf_db_state *st, double now, int64_t from);
+/* Fold one parsed row read in rowid order. Returns false when out of memory. */
+bool hf_db_stats_row(hf_db_state *st, double now, int64_t rowid, double t, bool err, double rt);
+bool hf_db_exc_has(const hf_db_state *st, int64_t rowid);
+void hf_db_exc_purge(hf_db_state *st, double now);
+/* Fill res->win, peak_day/peak_count, future for now. */
+void hf_db_stats_windows(const hf_db_state *st, double now, hf_db_result *res);
 
 /* --- hf_db_state.c --- */
 uint64_t hf_db_hash(const void *data, size_t n, uint64_t h);
@@ -115,7 +169,43 @@ typedef struct hf_db_ctx {
     long txn_ms;
 } hf_db_ctx;
 
+/* One call of the reader (hf_db_scan.c, hf_db_edge.c). */
+typedef struct hf_db_scan_t {
+    hf_db_ctx *x;
+    hf_db_state *st;
+    sqlite3_stmt *read, *row, *probe, *bounds, *before, *range;
+    const char *es;             /* error status */
+    size_t es_len;
+    double es_num;
+    bool es_is_num;
+    double now, read_deadline;
+    hf_db_fp last;              /* the last row read (rowid 0: none) */
+    int64_t min_rowid, max_rowid;
+    char reason[128];           /* why a rebuild is needed */
+    int rc;                     /* last SQLite error */
+    const char *what;           /* what failed */
+} hf_db_scan_t;
+
+#define HF_DB_TIME_EVERY 256        /* rows between clock reads while stepping */
+
 /* Bring st up to date and fill the statistics of res. Returns an hf_db_status. */
 hf_db_status hf_db_scan(hf_db_ctx *x, hf_db_state *st);
+/* created_at of column col: true with *t set when it is a valid time. */
+bool hf_db_col_time(sqlite3_stmt *q, int col, double *t);
+double hf_db_col_rt(sqlite3_stmt *q, int col);
+/* Column 3 of q equals the error status. */
+bool hf_db_is_error(const hf_db_scan_t *s, sqlite3_stmt *q);
+/* 0 match, 1 missing, 2 different; SQLite error rc < 0 as -rc. */
+int hf_db_fp_check(hf_db_scan_t *s, const hf_db_fp *f);
+int hf_db_scan_fail(hf_db_scan_t *s, int rc, const char *what);
+int hf_db_scan_exec(hf_db_scan_t *s, const char *sql);
+/* Forget the aggregates (s->reason says why) and set up the backfill. */
+int hf_db_rebuild(hf_db_scan_t *s);
+
+/* --- hf_db_edge.c --- */
+/* Move every window's far edge to now - W. *pending counts the windows left
+ * behind at the read deadline. Rebuilds (s->reason) when rows no longer
+ * match. Returns an SQLite error or SQLITE_OK. */
+int hf_db_edges_update(hf_db_scan_t *s, int *pending);
 
 #endif

@@ -1,8 +1,9 @@
 /* hf_db_scan: the incremental reader of the database probe (design in
  * hf_db.h): verify the state against the table (identity, clock,
  * fingerprints), rebuild when it no longer matches (binary search for the
- * first row of the 30 d window), then read the new rows in short
- * transactions and fold them into the state's buckets. */
+ * first row of the 30 d window), move the far edges of the windows
+ * (hf_db_edge.c), then read the new rows in short transactions and fold them
+ * into the state (hf_db_window.c). */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -11,25 +12,7 @@
 #include "hf_time.h"
 
 #define HF_DB_SAMPLES 32            /* rows sampled to verify time order */
-#define HF_DB_PROBE_ROWS 8          /* rows looked at per binary-search probe */
-#define HF_DB_TIME_EVERY 256        /* rows between clock reads while stepping */
 #define HF_DB_NULL_KEY 0x6e756c6c6e756c6cull
-
-typedef struct hf_db_scan_t {
-    hf_db_ctx *x;
-    hf_db_state *st;
-    sqlite3_stmt *read, *row, *probe, *bounds, *before;
-    const char *es;             /* error status */
-    size_t es_len;
-    double es_num;
-    bool es_is_num;
-    double now, read_deadline;
-    hf_db_fp last;              /* the last row read (rowid 0: none) */
-    int64_t min_rowid, max_rowid;
-    char reason[128];           /* why a rebuild is needed */
-    int rc;                     /* last SQLite error */
-    const char *what;           /* what failed */
-} hf_db_scan_t;
 
 static uint64_t hf_db_bits(double v)
 {
@@ -39,8 +22,7 @@ static uint64_t hf_db_bits(double v)
     return u;
 }
 
-/* created_at of column col: true with *t set when it is a valid time. */
-static bool hf_db_col_time(sqlite3_stmt *s, int col, double *t)
+bool hf_db_col_time(sqlite3_stmt *s, int col, double *t)
 {
     switch (sqlite3_column_type(s, col)) {
     case SQLITE_TEXT:
@@ -57,7 +39,7 @@ static bool hf_db_col_time(sqlite3_stmt *s, int col, double *t)
     }
 }
 
-static double hf_db_col_rt(sqlite3_stmt *s, int col)
+double hf_db_col_rt(sqlite3_stmt *s, int col)
 {
     return sqlite3_column_type(s, col) == SQLITE_NULL ? NAN : sqlite3_column_double(s, col);
 }
@@ -136,7 +118,9 @@ static int hf_db_prepare_all(hf_db_scan_t *s)
         hf_db_prep(s, &s->bounds, "SELECT (SELECT min(rowid) FROM $T), "
                    "(SELECT max(rowid) FROM $T)") ||
         hf_db_prep(s, &s->before, "SELECT rowid, $C, $R FROM $T WHERE rowid < ?1 "
-                   "ORDER BY rowid DESC LIMIT 1"))
+                   "ORDER BY rowid DESC LIMIT 1") ||
+        hf_db_prep(s, &s->range, "SELECT rowid, $C, $R, $S FROM $T WHERE rowid >= ?1 "
+                   "AND rowid <= ?2 ORDER BY rowid"))
         return s->rc;
     return SQLITE_OK;
 }
@@ -148,20 +132,21 @@ static void hf_db_finalize_all(hf_db_scan_t *s)
     sqlite3_finalize(s->probe);
     sqlite3_finalize(s->bounds);
     sqlite3_finalize(s->before);
+    sqlite3_finalize(s->range);
 }
 
-static int hf_db_fail(hf_db_scan_t *s, int rc, const char *what)
+int hf_db_scan_fail(hf_db_scan_t *s, int rc, const char *what)
 {
     s->rc = rc;
     s->what = what;
     return rc;
 }
 
-static int hf_db_exec(hf_db_scan_t *s, const char *sql)
+int hf_db_scan_exec(hf_db_scan_t *s, const char *sql)
 {
     int rc = sqlite3_exec(s->x->c.db, sql, NULL, NULL, NULL);
 
-    return rc == SQLITE_OK ? rc : hf_db_fail(s, rc, sql);
+    return rc == SQLITE_OK ? rc : hf_db_scan_fail(s, rc, sql);
 }
 
 static int hf_db_bounds(hf_db_scan_t *s)
@@ -174,11 +159,10 @@ static int hf_db_bounds(hf_db_scan_t *s)
         rc = SQLITE_OK;
     }
     sqlite3_reset(s->bounds);
-    return rc == SQLITE_OK ? rc : hf_db_fail(s, rc, "reading the rowid range");
+    return rc == SQLITE_OK ? rc : hf_db_scan_fail(s, rc, "reading the rowid range");
 }
 
-/* 0 match, 1 missing, 2 different; SQLite error rc < 0 as -rc. */
-static int hf_db_fp_check(hf_db_scan_t *s, const hf_db_fp *f)
+int hf_db_fp_check(hf_db_scan_t *s, const hf_db_fp *f)
 {
     hf_db_fp now;
     int rc;
@@ -191,7 +175,7 @@ static int hf_db_fp_check(hf_db_scan_t *s, const hf_db_fp *f)
     } else if (rc == SQLITE_DONE) {
         rc = 1;
     } else {
-        hf_db_fail(s, rc, "checking the fingerprint rows");
+        hf_db_scan_fail(s, rc, "checking the fingerprint rows");
         rc = -rc;
     }
     sqlite3_reset(s->row);
@@ -208,7 +192,7 @@ static int hf_db_verify(hf_db_scan_t *s)
 {
     hf_db_state *st = s->st;
     unsigned keep = 0;
-    int rc = hf_db_exec(s, "BEGIN");
+    int rc = hf_db_scan_exec(s, "BEGIN");
 
     if (rc || (rc = hf_db_bounds(s)))
         goto out;
@@ -255,7 +239,7 @@ static int hf_db_probe_at(hf_db_scan_t *s, int64_t r, int64_t *rid, double *t)
     }
     sqlite3_reset(s->probe);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return hf_db_fail(s, rc, "searching the first row of the 30 d window");
+        return hf_db_scan_fail(s, rc, "searching the first row of the 30 d window");
     return SQLITE_OK;
 }
 
@@ -320,14 +304,16 @@ static int hf_db_mark_before(hf_db_scan_t *s, int64_t start)
         rc = SQLITE_OK;
     }
     sqlite3_reset(s->before);
-    return rc == SQLITE_OK || rc == SQLITE_DONE ? SQLITE_OK
-                                                : hf_db_fail(s, rc, "reading the row before the window");
+    if (rc == SQLITE_OK || rc == SQLITE_DONE)
+        return SQLITE_OK;
+    return hf_db_scan_fail(s, rc, "reading the row before the window");
 }
 
-static int hf_db_rebuild(hf_db_scan_t *s)
+int hf_db_rebuild(hf_db_scan_t *s)
 {
     hf_db_state *st = s->st;
-    double cutoff = hf_db_window_start(s->now) - HF_DB_SLACK_S;
+    /* the 30 d edge may step back HF_DB_BACKSTEP_S; rows may be HF_DB_SLACK_S late */
+    double cutoff = s->now - 2592000.0 - HF_DB_BACKSTEP_S - HF_DB_SLACK_S;
     int64_t start = 0;
     bool ordered = false;
     int rc;
@@ -340,6 +326,7 @@ static int hf_db_rebuild(hf_db_scan_t *s)
     st->ino = s->x->c.file.ino;
     st->max_now = s->now;
     s->last.rowid = 0;
+    hf_db_edges_init(st, s->now, 1);
     if ((rc = hf_db_bounds(s)))
         return rc;
     if (s->max_rowid <= 0)
@@ -350,10 +337,13 @@ static int hf_db_rebuild(hf_db_scan_t *s)
         return rc;
     if (start < 0 || !ordered)
         start = s->min_rowid;
-    return hf_db_mark_before(s, start);
+    if ((rc = hf_db_mark_before(s, start)))
+        return rc;
+    hf_db_edges_init(st, s->now, st->last_rowid + 1);
+    return SQLITE_OK;
 }
 
-static bool hf_db_is_error(const hf_db_scan_t *s, sqlite3_stmt *q)
+bool hf_db_is_error(const hf_db_scan_t *s, sqlite3_stmt *q)
 {
     switch (sqlite3_column_type(q, 3)) {
     case SQLITE_TEXT:
@@ -399,9 +389,7 @@ static bool hf_db_take_row(hf_db_scan_t *s, sqlite3_stmt *q)
     } else {
         rt = hf_db_col_rt(q, 2);
         s->last = (hf_db_fp){rowid, hf_db_bits(t), isnan(rt) ? HF_DB_NULL_KEY : hf_db_bits(rt), t};
-        if (t > s->now + HF_DB_FUTURE_S)
-            st->future++;
-        else if (!hf_db_stats_add(st, s->now, t, hf_db_is_error(s, q), rt))
+        if (!hf_db_stats_row(st, s->now, rowid, t, hf_db_is_error(s, q), rt))
             return false;
     }
     st->last_rowid = rowid;
@@ -414,7 +402,7 @@ static int hf_db_read_txn(hf_db_scan_t *s, bool *done, bool *renumbered)
     hf_db_result *res = s->x->res;
     double t0 = hf_mono_now(), limit = t0 + (double)s->x->txn_ms / 1000.0, el;
     unsigned n = 0;
-    int rc = hf_db_exec(s, "BEGIN"), r;
+    int rc = hf_db_scan_exec(s, "BEGIN"), r;
 
     if (rc)
         return rc;
@@ -436,7 +424,8 @@ static int hf_db_read_txn(hf_db_scan_t *s, bool *done, bool *renumbered)
         }
     }
     *done = rc == SQLITE_DONE;
-    rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : hf_db_fail(s, rc, "reading new rows");
+    rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK
+                                               : hf_db_scan_fail(s, rc, "reading new rows");
 out:
     sqlite3_reset(s->read);
     sqlite3_exec(s->x->c.db, "COMMIT", NULL, NULL, NULL);
@@ -511,9 +500,12 @@ static void hf_db_start_checks(hf_db_scan_t *s)
         snprintf(s->reason, sizeof(s->reason), "database file replaced");
     else if (s->now < st->max_now - HF_DB_BACKSTEP_S)
         snprintf(s->reason, sizeof(s->reason), "clock stepped back %.0f s", st->max_now - s->now);
+    else if (!st->exact && s->now >= st->retry_at)
+        snprintf(s->reason, sizeof(s->reason), "retrying exact windows (%s)", st->inexact);
 }
 
-static void hf_db_finish(hf_db_scan_t *s)
+/* pending: windows whose far edge was left behind at the read deadline */
+static void hf_db_finish(hf_db_scan_t *s, int pending)
 {
     hf_db_state *st = s->st;
     hf_db_result *res = s->x->res;
@@ -526,10 +518,12 @@ static void hf_db_finish(hf_db_scan_t *s)
         st->catchup_to = 0;
         res->coverage = 1.0;
     }
+    if (pending && res->coverage > 0.99)
+        res->coverage = 0.99;   /* statistics incomplete: an edge is behind */
+    hf_db_exc_purge(st, s->now);
     hf_db_stats_windows(st, s->now, res);
     res->stats = true;
     res->skipped = st->skipped;
-    res->future = st->future;
     if (st->skipped)
         snprintf(res->skipped_example, sizeof(res->skipped_example), "rowid %lld: %s %s",
                  (long long)st->bad_rowid, s->x->time_col, st->bad_value);
@@ -544,28 +538,45 @@ static hf_db_status hf_db_scan_status(hf_db_scan_t *s)
                                             sizeof(s->x->res->err), what));
 }
 
+/* Verify the state, then move the far edges; rebuild when either finds the
+ * state no longer matches the table. */
+static int hf_db_catch_state(hf_db_scan_t *s, int *pending)
+{
+    hf_db_state *st = s->st;
+    int rc;
+
+    *pending = 0;
+    hf_db_start_checks(s);
+    if (!s->reason[0] && (rc = hf_db_verify(s)))
+        return rc;
+    if (!s->reason[0]) {
+        if (st->nfp && st->fp[0].rowid == st->last_rowid)
+            s->last = st->fp[0];
+        st->max_now = s->now > st->max_now ? s->now : st->max_now;
+        if ((rc = hf_db_edges_update(s, pending)))
+            return rc;
+    }
+    if (s->reason[0]) {
+        *pending = 0;
+        return hf_db_rebuild(s);
+    }
+    return SQLITE_OK;
+}
+
 hf_db_status hf_db_scan(hf_db_ctx *x, hf_db_state *st)
 {
     hf_db_scan_t s = {.x = x, .st = st, .es = x->error_status, .now = x->now};
-    int rc;
+    int pending, rc;
 
     s.es_len = strlen(s.es);
     s.es_is_num = hf_parse_double(s.es, &s.es_num) == 0;
     s.read_deadline = x->t0 + (x->deadline - x->t0) * 0.8;
-    if ((rc = hf_db_prepare_all(&s)))
+    if ((rc = hf_db_prepare_all(&s)) || (rc = hf_db_catch_state(&s, &pending)))
         goto fail;
-    hf_db_start_checks(&s);
-    if (!s.reason[0] && (rc = hf_db_verify(&s)))
-        goto fail;
-    if (s.reason[0] && (rc = hf_db_rebuild(&s)))
-        goto fail;
-    if (!s.last.rowid && st->nfp && st->fp[0].rowid == st->last_rowid)
-        s.last = st->fp[0];
-    st->max_now = s.now > st->max_now ? s.now : st->max_now;
     hf_db_catchup(&s);
     if ((rc = hf_db_read(&s)))
         goto fail;
-    hf_db_finish(&s);
+    hf_db_finish(&s, pending);
     hf_db_finalize_all(&s);
     return HF_DB_OK;
 fail:

@@ -1,18 +1,11 @@
-/* hf_db_stats: time-bucket rings, log-scale histograms, window aggregates.
- * See the design in hf_db.h. No I/O, no SQLite. */
+/* hf_db_stats: time-bucket rings, log-scale histograms, aggregates (adding
+ * and taking out single rows). See the design in hf_db.h. No I/O, no SQLite;
+ * which rows make a window is in hf_db_window.c. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "hf_db_int.h"
-
-static const struct {
-    int ring;                   /* 0 minute, 1 hour */
-    int64_t buckets;
-    double seconds;
-} hf_db_windows[HF_DB_NWIN] = {
-    {0, 60, 3600}, {1, 24, 86400}, {1, 168, 604800}, {1, 720, 2592000},
-};
 
 int64_t hf_db_floor_div(double t, int64_t g)
 {
@@ -78,20 +71,10 @@ static bool hf_db_hist_reach(hf_db_bucket *b, int bin)
     return true;
 }
 
-static bool hf_db_ring_add(hf_db_ring *r, double now, double t, bool err, double rt)
+bool hf_db_bucket_add(hf_db_bucket *b, bool err, double rt)
 {
-    int64_t tag = hf_db_floor_div(t, r->gran);
-    hf_db_bucket *b;
     int bin;
 
-    if (tag < hf_db_floor_div(now, r->gran) - r->keep)
-        return true;            /* older than anything this ring serves */
-    b = &r->b[hf_db_mod(tag, r->size)];
-    if (b->tag != tag) {
-        if (b->tag != HF_DB_EMPTY_TAG && b->tag > tag)
-            return true;        /* the slot holds newer time: this row is too old */
-        hf_db_bucket_reset(b, tag);
-    }
     if (!isnan(rt)) {
         bin = hf_db_hist_bin(rt);
         if (!hf_db_hist_reach(b, bin))
@@ -107,20 +90,79 @@ static bool hf_db_ring_add(hf_db_ring *r, double now, double t, bool err, double
     return true;
 }
 
-bool hf_db_stats_add(hf_db_state *st, double now, double t, bool err, double rt)
+/* rt_min/rt_max stay: after a subtraction they bound the rows left (loosely). */
+bool hf_db_bucket_sub(hf_db_bucket *b, bool err, double rt)
 {
-    return hf_db_ring_add(&st->hour, now, t, err, rt) &&
-           hf_db_ring_add(&st->minute, now, t, err, rt);
+    int bin;
+
+    if (!b->count || (err && !b->errors))
+        return false;
+    if (!isnan(rt)) {
+        bin = hf_db_hist_bin(rt);
+        if (!b->rt_n || !b->hist || bin < b->lo || bin > b->hi || !b->hist[bin - b->lo])
+            return false;
+        b->hist[bin - b->lo]--;
+        b->rt_n--;
+        b->rt_sum = b->rt_n ? b->rt_sum - rt : 0.0;
+    }
+    b->count--;
+    b->errors -= err;
+    return true;
 }
 
-static void hf_db_agg_init(hf_db_agg *a)
+bool hf_db_bucket_copy(hf_db_bucket *dst, const hf_db_bucket *src)
+{
+    size_t n = src->hist ? (size_t)(src->hi - src->lo + 1) : 0;
+    uint32_t *h = NULL;
+
+    if (n && !(h = malloc(n * sizeof(*h))))
+        return false;
+    if (n)
+        memcpy(h, src->hist, n * sizeof(*h));
+    free(dst->hist);
+    *dst = *src;
+    dst->hist = h;
+    return true;
+}
+
+const hf_db_bucket *hf_db_ring_find(const hf_db_ring *r, int64_t tag)
+{
+    const hf_db_bucket *b = &r->b[hf_db_mod(tag, r->size)];
+
+    return b->tag == tag && b->count ? b : NULL;
+}
+
+static bool hf_db_ring_add(hf_db_ring *r, double now, double t, bool err, double rt, double dis)
+{
+    int64_t tag = hf_db_floor_div(t, r->gran);
+    hf_db_bucket *b;
+
+    if (tag < hf_db_floor_div(now, r->gran) - r->keep)
+        return true;            /* older than anything this ring serves */
+    b = &r->b[hf_db_mod(tag, r->size)];
+    if (b->tag != tag) {
+        if (b->tag != HF_DB_EMPTY_TAG && b->tag > tag)
+            return true;        /* the slot holds newer time: this row is too old */
+        hf_db_bucket_reset(b, tag);
+    }
+    b->dmax = dis > b->dmax ? dis : b->dmax;
+    return hf_db_bucket_add(b, err, rt);
+}
+
+bool hf_db_rings_add(hf_db_state *st, double now, double t, bool err, double rt, double dis)
+{
+    return hf_db_ring_add(&st->hour, now, t, err, rt, dis) &&
+           hf_db_ring_add(&st->minute, now, t, err, rt, dis);
+}
+
+void hf_db_agg_init(hf_db_agg *a)
 {
     memset(a, 0, sizeof(*a));
     a->rt_min = INFINITY;
     a->rt_max = -INFINITY;
 }
 
-static void hf_db_agg_bucket(hf_db_agg *a, const hf_db_bucket *b)
+void hf_db_agg_bucket(hf_db_agg *a, const hf_db_bucket *b)
 {
     a->count += b->count;
     a->errors += b->errors;
@@ -132,6 +174,19 @@ static void hf_db_agg_bucket(hf_db_agg *a, const hf_db_bucket *b)
     a->rt_max = b->rt_max > a->rt_max ? b->rt_max : a->rt_max;
     for (int i = b->lo; b->hist && i <= b->hi; i++)
         a->hist[i] += b->hist[i - b->lo];
+}
+
+void hf_db_agg_row(hf_db_agg *a, bool err, double rt)
+{
+    a->count++;
+    a->errors += err;
+    if (isnan(rt))
+        return;
+    a->rt_n++;
+    a->rt_sum += rt;
+    a->rt_min = rt < a->rt_min ? rt : a->rt_min;
+    a->rt_max = rt > a->rt_max ? rt : a->rt_max;
+    a->hist[hf_db_hist_bin(rt)]++;
 }
 
 double hf_db_agg_p95(const hf_db_agg *a)
@@ -157,63 +212,4 @@ double hf_db_agg_p95(const hf_db_agg *a)
     else
         v = pow(HF_DB_HIST_RATIO, (double)i - 0.5);
     return v < a->rt_min ? a->rt_min : v > a->rt_max ? a->rt_max : v;
-}
-
-static void hf_db_window_fill(hf_db_window *w, const hf_db_agg *a)
-{
-    w->count = a->count;
-    w->errors = a->errors;
-    w->rt_count = a->rt_n;
-    w->error_pct = a->count ? 100.0 * (double)a->errors / (double)a->count : 0.0;
-    w->avg_ms = a->rt_n ? a->rt_sum / (double)a->rt_n : NAN;
-    w->p95_ms = hf_db_agg_p95(a);
-}
-
-/* Sum the buckets of ring r with tag >= from. */
-static void hf_db_ring_sum(const hf_db_ring *r, int64_t from, hf_db_agg *a)
-{
-    for (int64_t i = 0; i < r->size; i++)
-        if (r->b[i].tag != HF_DB_EMPTY_TAG && r->b[i].tag >= from && r->b[i].count)
-            hf_db_agg_bucket(a, &r->b[i]);
-}
-
-/* Busiest UTC day among hour buckets with tag >= from (ties: the later day). */
-static void hf_db_peak(const hf_db_ring *r, int64_t from, hf_db_result *res)
-{
-    enum { NDAYS = 64 };
-    uint64_t days[NDAYS] = {0};
-    int64_t day0 = hf_db_floor_div((double)from * 3600.0, 86400);
-    int best = -1;
-
-    for (int64_t i = 0; i < r->size; i++) {
-        const hf_db_bucket *b = &r->b[i];
-        int64_t d;
-        if (b->tag == HF_DB_EMPTY_TAG || b->tag < from || !b->count)
-            continue;
-        d = hf_db_floor_div((double)b->tag * 3600.0, 86400) - day0;
-        if (d >= 0 && d < NDAYS)
-            days[d] += b->count;
-    }
-    for (int d = 0; d < NDAYS; d++)
-        if (days[d] && (best < 0 || days[d] >= days[best]))
-            best = d;
-    res->peak_day = best < 0 ? NAN : (double)(day0 + best) * 86400.0;
-    res->peak_count = best < 0 ? 0 : days[best];
-}
-
-void hf_db_stats_windows(const hf_db_state *st, double now, hf_db_result *res)
-{
-    hf_db_agg a;
-
-    for (int w = 0; w < HF_DB_NWIN; w++) {
-        const hf_db_ring *r = hf_db_windows[w].ring ? &st->hour : &st->minute;
-        int64_t from = hf_db_floor_div(now, r->gran) - hf_db_windows[w].buckets + 1;
-        hf_db_agg_init(&a);
-        hf_db_ring_sum(r, from, &a);
-        hf_db_window_fill(&res->win[w], &a);
-        res->win[w].seconds = hf_db_windows[w].seconds;
-        res->win[w].start = (double)(from * r->gran);
-        if (w == HF_DB_W30D)
-            hf_db_peak(r, from, res);
-    }
 }

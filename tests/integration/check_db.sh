@@ -74,21 +74,29 @@ for i in 1 2 3; do
 done
 "$HF_TESTBED" writer "$TB_DIR" stop >/dev/null
 sleep 0.5
-cmp_fresh() {  # incremental state vs a rebuild from scratch vs sqlite3, same minute
-    local inc fresh now h m sql
+# Incremental state vs a rebuild from scratch vs the operator's own query
+# (created_at > datetime(now, '-1 day'), ...), all in one second S: created_at
+# is whole seconds, so any clock in [S, S+1) selects the same rows.
+cmp_fresh() {
+    local inc fresh s0 s1 sql w
+    s0=$(date -u +%s)
     _tb_run "$B" --root "$HF_ROOT" --state-dir "$SD" "${LAX[@]}"
     inc=$(grep -oE '(req|err_rate|avg|p95)_[0-9a-z]+=[^ ]*|peak_day=[^ ]*' <<<"$TB_OUT" | tr '\n' ' ')
-    now=$(date -u +%s)
     _tb_run "$B" --root "$HF_ROOT" --state-dir "$TB_DIR/fresh-$RANDOM" "${LAX[@]}"
     fresh=$(grep -oE '(req|err_rate|avg|p95)_[0-9a-z]+=[^ ]*|peak_day=[^ ]*' <<<"$TB_OUT" | tr '\n' ' ')
-    h=$(((now / 3600 - 23) * 3600)) m=$(((now / 60 - 59) * 60))
-    sql="SELECT (SELECT count(*) FROM inference_requests WHERE created_at >= datetime($h, 'unixepoch')),
-                (SELECT count(*) FROM inference_requests WHERE created_at >= datetime($m, 'unixepoch'))"
-    [ "$inc" = "$fresh" ] && [ "$(sqlite3 "$HF_DB" "$sql")" = "$(perf req_24h)|$(perf req_1h)" ] &&
-        [ "$(date -u +%s)" -lt $(((now / 60 + 1) * 60)) ]
+    s1=$(date -u +%s)
+    sql="SELECT 0"
+    for w in "-1 hour" "-1 day" "-7 days" "-30 days"; do
+        sql+=", (SELECT count(*) FROM inference_requests WHERE created_at > datetime($s0, 'unixepoch', '$w'))"
+    done
+    [ "$s0" = "$s1" ] || return 2   # a second boundary fell between: try again
+    [ "$inc" = "$fresh" ] &&
+        [ "$(sqlite3 "$HF_DB" "$sql")" = "0|$(perf req_1h)|$(perf req_24h)|$(perf req_7d)|$(perf req_30d)" ]
 }
-n=0; until cmp_fresh || [ $((n += 1)) -ge 3 ]; do sleep 1; done
-ok "after the writer: incremental == rebuild == sqlite3 brute force" cmp_fresh
+n=0
+while cmp_fresh; rc=$?; [ "$rc" = 2 ] && [ $((n += 1)) -lt 20 ]; do :; done
+ok "after the writer: incremental == rebuild == sqlite3 created_at > datetime(now, '-1 hour'/'-1 day'/'-7 days'/'-30 days')" \
+    test "$rc" = 0
 
 # ---- locked ----
 LOCKER='import sqlite3, sys, time
