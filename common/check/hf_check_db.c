@@ -246,12 +246,16 @@ static void db_stats_notes(const hf_db_result *r, hf_report *out)
         hf_report_add(out, HF_OK, "", "db.ok", "%llu row%s with bad created_at skipped (last: %s)",
                       (unsigned long long)r->skipped, r->skipped == 1 ? "" : "s", r->skipped_example);
     if (r->future)
-        hf_report_add(out, HF_OK, "", "db.ok", "%llu rows dated more than 1 h in the future ignored",
-                      (unsigned long long)r->future);
+        hf_report_add(out, HF_OK, "", "db.ok", "%llu rows dated more than 1 h ahead: counted "
+                      "when their time comes", (unsigned long long)r->future);
+    if (!r->exact)
+        hf_report_add(out, HF_OK, "", "db.ok", "windows bucket-aligned this time, not exact: %s",
+                      r->inexact[0] ? r->inexact : "(no reason given)");
     if (r->rebuilt[0])
         hf_report_add(out, HF_OK, "", "db.ok", "aggregates rebuilt: %s", r->rebuilt);
-    hf_report_add(out, HF_OK, "", "db.ok", "read %llu new rows in %u transaction%s (longest %.1f ms)",
-                  (unsigned long long)r->rows_read, r->txns, r->txns == 1 ? "" : "s", r->max_txn_ms);
+    hf_report_add(out, HF_OK, "", "db.ok", "read %llu new rows and %llu at the window edges in %u "
+                  "transaction%s (longest %.1f ms)", (unsigned long long)r->rows_read,
+                  (unsigned long long)r->edge_rows, r->txns, r->txns == 1 ? "" : "s", r->max_txn_ms);
 }
 
 static void db_stats(const hf_settings *s, const hf_db_result *r, hf_report *out)

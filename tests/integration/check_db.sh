@@ -18,7 +18,7 @@ expect_check "ok (first run: backfill)" 0 "$OKRE" -- "$B" --root "$HF_ROOT" --st
 expect_check "ok again (incremental)" 0 "$OKRE" -- "$B" --root "$HF_ROOT" --state-dir "$SD" "${LAX[@]}"
 expect_check "verbose: incremental read, peak day" 0 "$OKRE" -- "$B" --root "$HF_ROOT" --state-dir "$SD" "${LAX[@]}" -v
 V=$TB_OUT
-ok "verbose: the incremental read" grep -qE '^\[OK\] read [0-9]+ new rows in [0-9]+ transactions? \(longest [0-9.]+ ms\)$' <<<"$V"
+ok "verbose: the incremental read" grep -qE '^\[OK\] read [0-9]+ new rows and [0-9]+ at the window edges in [0-9]+ transactions? \(longest [0-9.]+ ms\)$' <<<"$V"
 ok "verbose: peak day line" grep -qE '^\[OK\] peak day 20[0-9]{2}-[0-9]{2}-[0-9]{2}: [0-9]+ requests$' <<<"$V"
 ok "verbose: no rebuild on the third run" bash -c '! grep -q "aggregates rebuilt" <<<"$1"' _ "$V"
 ok "one state file in --state-dir, named after the configuration" \

@@ -78,6 +78,7 @@ static void fixture(hf_db_result *r)
     r->peak_day = NOW - 86400;
     r->peak_count = 600;
     r->coverage = 1;
+    r->exact = true;
     r->rows_read = 12;
     r->txns = 1;
     r->max_txn_ms = 0.42;
@@ -153,7 +154,7 @@ static void test_ok(void **state)
     finding(&r, 0, HF_OK, "", "db.ok", "24h error rate 0.5% (6 of 1234 requests)");
     finding(&r, 1, HF_OK, "", "db.ok", "24h p95 response time 1650 ms");
     finding(&r, 2, HF_OK, "", "db.ok", "peak day 2030-05-31: 600 requests");
-    finding(&r, 3, HF_OK, "", "db.ok", "read 12 new rows in 1 transaction (longest 0.4 ms)");
+    finding(&r, 3, HF_OK, "", "db.ok", "read 12 new rows and 0 at the window edges in 1 transaction (longest 0.4 ms)");
     finding(&r, 4, HF_OK, "", "db.ok", "simple query took 0.3 ms");
     finding(&r, 5, HF_OK, "", "db.ok", "table inference_requests: at most 20022 rows");
     finding(&r, 6, HF_OK, "", "db.ok", "table models: at most 3 rows");
