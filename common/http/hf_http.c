@@ -54,6 +54,7 @@ int hf_http_url_check(const char *url, char *err, size_t n)
         hf_err_set(err, n, "empty URL");
         return -EINVAL;
     }
+    (void)hf_http_init();       /* libcurl's globals before any of its calls (threads) */
     u = curl_url();
     if (!u) {
         hf_err_set(err, n, "out of memory");
@@ -592,7 +593,7 @@ int hf_http_probe(const hf_http_config *cfg, hf_http_result *res)
     }
     if (hf_http_init() < 0) {
         hf_err_set(res->error, sizeof(res->error), "GET %s: cannot initialise libcurl", cfg->url);
-        return -EIO;
+        return -ENOMEM;
     }
     r = hf_http_url_check(cfg->url, res->error, sizeof(res->error));
     if (r < 0)

@@ -1,11 +1,12 @@
 /* hf_http: one HTTP(S) GET through libcurl, bounded in time.
  *
- * Initialisation: hf_http_init() once per process, from any thread (a
- * pthread_once inside; the check kinds call it from their init hook, and
- * hf_http_probe calls it too). libcurl's global state, the share object
- * and the handle pool below then live until the process exits: there is
- * no per-call global init or cleanup (hf_http_global_init/_cleanup are the
- * old names: the first is hf_http_init, the second does nothing).
+ * Initialisation: hf_http_init() once per process, from any thread (once
+ * inside, under a mutex; the check kinds call it from their init hook, and
+ * hf_http_probe and hf_http_url_check call it too). libcurl's global
+ * state, the share object and the handle pool below then live until the
+ * process exits: there is no per-call global init or cleanup
+ * (hf_http_global_init/_cleanup are the old names: the first is
+ * hf_http_init, the second does nothing).
  *
  * Connections: one TCP connection and one TLS handshake per endpoint for
  * the life of the process. Each transfer takes an idle easy handle from a
@@ -30,8 +31,17 @@
  * connection was made with (read from the live TLS connection while the
  * response arrives).
  *
+ * fresh_connection asks for a new connection (and so a handshake, resumed
+ * when the share has a session) even when one is open.
+ *
+ * A request that fails over a reused connection in a way a new one may
+ * not (the server closed it while idle, or left bytes of an earlier
+ * response on it: "Received HTTP/0.9") is tried once more on a new
+ * connection, in the time left; timeouts are never retried.
+ *
  * Thread-safe: concurrent probes from any threads. Tests:
- * tests/unit/test_http.c (test_reuse_one_handshake, test_reuse_threads). */
+ * tests/unit/test_http_reuse.h (run by test_http: test_reuse_one_handshake,
+ * test_reuse_resumed_session, test_reuse_threads). */
 #ifndef HF_HTTP_H
 #define HF_HTTP_H
 
@@ -79,9 +89,9 @@ typedef struct hf_http_result {
     bool tls_resumed;               /* a new TLS connection that resumed a shared session */
 } hf_http_result;
 
-/* Once per process, from any thread (idempotent: a pthread_once inside).
+/* Once per process, from any thread (idempotent: once, under a mutex).
  * Returns 0 or -EIO (libcurl could not be initialised; every probe then
- * fails with -EIO). */
+ * fails with -ENOMEM, "cannot initialise libcurl"). */
 int hf_http_init(void);
 /* The old name of hf_http_init. */
 int hf_http_global_init(void);

@@ -4,11 +4,15 @@
  * connections the next transfer reuses.
  *
  * This is the one place in the probe that keeps process-wide state; it is
- * created once (pthread_once) and lives until the process exits, like
- * libcurl's own global state. Every access holds a mutex. */
+ * created once and lives until the process exits, like libcurl's own
+ * global state. Every access holds a mutex. "Once" is a mutex and a flag
+ * rather than pthread_once: the same guarantee, and one helgrind can see
+ * (glibc's pthread_once is atomics and futexes it does not model, so every
+ * libcurl call after it looked like a race with curl_global_init). */
 #include <curl/curl.h>
 #include <errno.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <string.h>
 
@@ -24,14 +28,15 @@ typedef struct hfh_idle {
 } hfh_idle;
 
 static struct {
-    pthread_once_t once;
+    pthread_mutex_t init_lock;
+    bool inited;
     int init_rc;
     pthread_mutex_t locks[CURL_LOCK_DATA_LAST];     /* one per kind of shared data */
     CURLSH *share;
     pthread_mutex_t pool_lock;
     hfh_idle idle[HFH_POOL_MAX];                    /* oldest first */
     size_t nidle;
-} hfh_g = {.once = PTHREAD_ONCE_INIT, .pool_lock = PTHREAD_MUTEX_INITIALIZER};
+} hfh_g = {.init_lock = PTHREAD_MUTEX_INITIALIZER, .pool_lock = PTHREAD_MUTEX_INITIALIZER};
 
 static void hfh_lock(CURL *h, curl_lock_data data, curl_lock_access access, void *ud)
 {
@@ -87,8 +92,16 @@ static void hfh_once(void)
 
 int hf_http_init(void)
 {
-    pthread_once(&hfh_g.once, hfh_once);
-    return hfh_g.init_rc;
+    int rc;
+
+    pthread_mutex_lock(&hfh_g.init_lock);
+    if (!hfh_g.inited) {
+        hfh_once();
+        hfh_g.inited = true;
+    }
+    rc = hfh_g.init_rc;
+    pthread_mutex_unlock(&hfh_g.init_lock);
+    return rc;
 }
 
 int hf_http_global_init(void)
