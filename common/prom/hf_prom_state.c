@@ -9,9 +9,10 @@
  *   dur 0.005 152             (duration histogram: le count, ascending)
  *   dur +Inf 15260
  *   ttft 0.01 40              (time-to-first-token histogram)
- *   sample 1717999100.5 14000 50   (the error ratio's window: time requests
- *                             errors, ascending time, at most
- *                             HF_PROM_WINDOW_SAMPLES; none in older files)
+ *   sample 1717999100.5 14000 50   (the error ratio's window: time and the
+ *                             reset-adjusted request and error counts,
+ *                             ascending time, at most HF_PROM_WINDOW_SAMPLES;
+ *                             none in older files; see hf_prom_stats.h)
  *   end 0123456789abcdef      (64-bit FNV-1a, hf_hash64, of every byte before)
  *
  * A file without its end line (truncated), with another checksum (damaged or
