@@ -35,9 +35,10 @@
  *  1. No answer: the one rule of hf_check_http_fail.h, shared with the api
  *     check; the UNKNOWN text names the time actually waited, measured
  *     ("timed out after 1.75 s"), no longer -t ("timed out after 2 seconds").
- *  2. Out of time (ctx->shared, the budget ended before -t): UNKNOWN
- *     http.out_of_time, never CRITICAL "timed out"; a time already beyond
- *     the critical range still proves CRITICAL (the server is that slow).
+ *  2. Out of time (ctx->shared: check_helixflow's share of its -t ended
+ *     before this check's own timeout): UNKNOWN http.out_of_time "out of
+ *     time: check_helixflow's -t left 384 ms for this check (the endpoint
+ *     was not judged)", never CRITICAL, whatever the time waited.
  *  3. Certificate days through hf_check_days.h: the state from the exact
  *     figure, text rounded down to 0.1 and cert_days down to 0.01 (it was
  *     rounded to nearest: 29.996 days was "cert_days=30d").

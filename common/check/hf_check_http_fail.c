@@ -50,13 +50,13 @@ static void hf_check_http_timeout(const hf_check_http_get *g, const hf_range *cr
                                   hf_check_http_fail *out)
 {
     out->timing = true;
-    if (hf_check_http_alert_from(crit, g->waited_s))
-        hf_check_http_set(out, HF_CRITICAL, "timeout", "no response within %.3f s (critical range %s): %s",
-                          g->waited_s, crit->text, g->res.error);
-    else if (g->shared)
+    if (g->shared)
         hf_check_http_set(out, HF_UNKNOWN, "out_of_time",
                           "out of time: check_helixflow's -t left %ld ms for this check "
                           "(the endpoint was not judged)", g->check_ms);
+    else if (hf_check_http_alert_from(crit, g->waited_s))
+        hf_check_http_set(out, HF_CRITICAL, "timeout", "no response within %.3f s (critical range %s): %s",
+                          g->waited_s, crit->text, g->res.error);
     else
         hf_check_http_set(out, HF_UNKNOWN, "timeout", "timed out after %.2f s: %s", g->waited_s,
                           g->res.error);
