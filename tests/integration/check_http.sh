@@ -182,10 +182,10 @@ if [ -x "$ALL" ]; then
                         tr ' ' '\n' | grep -vx http | sed 's/^/--skip=/')
     SLOW="https://localhost:$PORT/slow?ms=5000"
     expect_check "check_helixflow -t 2, 5 s server, -c 3: UNKNOWN out of time, not judged" 3 \
-        "^HELIXFLOW DEPLOYMENT UNKNOWN: 1 problem: http: out of time: check_helixflow's -t left 1[67][0-9]{2} ms for this check \(the endpoint was not judged\) \| http_time=${N}s;0\.2;3;0\$" \
+        "^HELIXFLOW DEPLOYMENT UNKNOWN: 1 problem: http: out of time: check_helixflow's -t left 1[0-9]{3} ms for this check \(the endpoint was not judged\) \| http_time=${N}s;0\.2;3;0\$" \
         -- "$ALL" "${SKIP[@]}" --health-url "$SLOW" --ca "$HF_CA" -t 2 --arg http=-c3
     expect_check "check_helixflow -t 2, 5 s server, -c 1: still out of time, never CRITICAL" 3 \
-        "^HELIXFLOW DEPLOYMENT UNKNOWN: 1 problem: http: out of time: check_helixflow's -t left 1[67][0-9]{2} ms for this check \(the endpoint was not judged\) \| http_time=${N}s;0\.2;1;0\$" \
+        "^HELIXFLOW DEPLOYMENT UNKNOWN: 1 problem: http: out of time: check_helixflow's -t left 1[0-9]{3} ms for this check \(the endpoint was not judged\) \| http_time=${N}s;0\.2;1;0\$" \
         -- "$ALL" "${SKIP[@]}" --health-url "$SLOW" --ca "$HF_CA" -t 2
     expect_check "check_helixflow -t 5, http's own -t 1: its own timeout, UNKNOWN timed out" 3 \
         "^HELIXFLOW DEPLOYMENT UNKNOWN: 1 problem: http: timed out after 0\.[0-9]{2} s: GET " \
