@@ -11,6 +11,8 @@
 #include "hf_process.h"
 #include "hf_resources.h"
 #include "hf_backup.h"
+#include "hf_check_http_fail.h"
+#include "hf_check_api.h"
 
 /* service: one finding per service, restart/exe/note findings, metrics. */
 void hf_check_service_judge(const hf_settings *s, const hf_process_result *res, hf_report *out);
@@ -34,5 +36,13 @@ void hf_check_cert_judge(const hf_settings *s, const hf_check_cert_file *files, 
 
 /* db: the probe's failure, or statistics, query, integrity findings and metrics. */
 void hf_check_db_judge(const hf_settings *s, const hf_db_result *res, hf_report *out);
+
+/* http: one GET judged (status, body, time, served chain, no answer). */
+void hf_check_http_judge(const hf_settings *s, const hf_check_http_get *g, hf_report *out);
+
+/* api: the models list and the metrics page judged; st (NULL: no state)
+ * gives the previous sample and the window, and is updated. */
+void hf_check_api_judge(const hf_settings *s, const hf_check_api_probe *p, hf_prom_api_state *st,
+                        hf_report *out);
 
 #endif

@@ -7,6 +7,8 @@
 const hf_check_kind *const hf_check_kinds[] = {
     &hf_check_service,
     &hf_check_resources,
+    &hf_check_http,
+    &hf_check_api,
     &hf_check_cert,
     &hf_check_db,
     &hf_check_backup,

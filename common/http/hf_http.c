@@ -1,10 +1,14 @@
 /* hf_http: one HTTP(S) GET through libcurl, bounded in time and memory.
  *
- * Everything lives on the stack or in the result: no globals, thread-safe
- * after hf_http_global_init(). The peer chain's earliest expiry comes from
- * CURLOPT_CERTINFO, parsed with OpenSSL; when verification fails, a second
- * connect-only attempt with verification off reads the chain (nothing is
- * sent over it) so the result still tells how many days are left. */
+ * A transfer lives on the stack or in the result; the easy handle comes
+ * from the process-wide pool (hf_http_pool.c) and goes back to it, so its
+ * open connection serves the next request to the same host:port.
+ * The peer chain's earliest expiry is read from the live TLS connection
+ * while the response arrives (SSL_get_peer_cert_chain: the same chain on a
+ * reused connection), else from CURLOPT_CERTINFO; when verification fails,
+ * a second connect-only attempt with verification off reads the chain
+ * (nothing is sent over it) so the result still tells how many days are
+ * left. */
 #include "hf_http.h"
 
 #include <curl/curl.h>
@@ -12,6 +16,7 @@
 #include <math.h>
 #include <openssl/asn1.h>
 #include <openssl/pem.h>
+#include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 #include <regex.h>
@@ -21,21 +26,12 @@
 #include <strings.h>
 
 #include "hf_config.h"
+#include "hf_http_int.h"
 
 #define HF_HTTP_DEFAULT_TIMEOUT_MS 10000L
 #define HF_HTTP_DEFAULT_MAX_BODY ((size_t)4 << 20)
 #define HF_HTTP_FIRST_CHUNK ((size_t)16 << 10)
 #define HF_HTTP_MIN_CHAIN_MS 20L     /* below this, do not try to read the chain */
-
-int hf_http_global_init(void)
-{
-    return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -EIO;
-}
-
-void hf_http_global_cleanup(void)
-{
-    curl_global_cleanup();
-}
 
 void hf_http_result_free(hf_http_result *res)
 {
@@ -58,6 +54,7 @@ int hf_http_url_check(const char *url, char *err, size_t n)
         hf_err_set(err, n, "empty URL");
         return -EINVAL;
     }
+    (void)hf_http_init();       /* libcurl's globals before any of its calls (threads) */
     u = curl_url();
     if (!u) {
         hf_err_set(err, n, "out of memory");
@@ -101,6 +98,76 @@ int hf_http_regex_check(const char *re, char *err, size_t n)
     return 0;
 }
 
+/* ---- certificate chain --------------------------------------------------- */
+
+/* Days until notAfter of one certificate; NAN when unknown. */
+static double hfh_x509_days_left(const X509 *x)
+{
+    int day = 0, sec = 0;
+
+    if (x && ASN1_TIME_diff(&day, &sec, NULL, X509_get0_notAfter(x)))
+        return (double)day + (double)sec / 86400.0;
+    return NAN;
+}
+
+/* The same for one PEM certificate; NAN when it does not parse. */
+static double hfh_pem_days_left(const char *pem)
+{
+    BIO *bio = BIO_new_mem_buf(pem, -1);
+    X509 *x = bio ? PEM_read_bio_X509(bio, NULL, NULL, NULL) : NULL;
+    double days = hfh_x509_days_left(x);
+
+    X509_free(x);
+    BIO_free(bio);
+    return days;
+}
+
+static double hfh_min_days(double best, double d)
+{
+    return !isnan(d) && (isnan(best) || d < best) ? d : best;
+}
+
+/* Earliest expiry over the chain the connection in use received (the
+ * peer's certificate included), NAN without TLS. Only during a transfer:
+ * libcurl detaches the connection from the handle when it is done. A
+ * session resumed from the shared cache keeps the chain it was made with;
+ * should a library drop it, the peer's own certificate still counts. */
+static double hfh_live_chain_days(CURL *h, bool *resumed)
+{
+    struct curl_tlssessioninfo *tsi = NULL;
+    STACK_OF(X509) *sk;
+    X509 *leaf;
+    double best = NAN;
+
+    if (curl_easy_getinfo(h, CURLINFO_TLS_SSL_PTR, &tsi) != CURLE_OK || !tsi ||
+        tsi->backend != CURLSSLBACKEND_OPENSSL || !tsi->internals)
+        return NAN;
+    *resumed = SSL_session_reused(tsi->internals) == 1;
+    sk = SSL_get_peer_cert_chain(tsi->internals);
+    for (int i = 0; sk && i < sk_X509_num(sk); i++)
+        best = hfh_min_days(best, hfh_x509_days_left(sk_X509_value(sk, i)));
+    if (isnan(best) && (leaf = SSL_get1_peer_certificate(tsi->internals))) {
+        best = hfh_x509_days_left(leaf);
+        X509_free(leaf);
+    }
+    return best;
+}
+
+/* Earliest expiry over the chain libcurl collected (NAN when none). */
+static double hfh_chain_days_left(CURL *h)
+{
+    struct curl_certinfo *ci = NULL;
+    double best = NAN;
+
+    if (curl_easy_getinfo(h, CURLINFO_CERTINFO, &ci) != CURLE_OK || !ci)
+        return NAN;
+    for (int i = 0; i < ci->num_of_certs; i++)
+        for (struct curl_slist *s = ci->certinfo[i]; s; s = s->next)
+            if (strncmp(s->data, "Cert:", 5) == 0)
+                best = hfh_min_days(best, hfh_pem_days_left(s->data + 5));
+    return best;
+}
+
 /* ---- transfer callbacks -------------------------------------------------- */
 
 typedef struct hfh_body {
@@ -141,14 +208,24 @@ static size_t hfh_on_body(char *data, size_t size, size_t nmemb, void *ud)
     return n;
 }
 
-/* Status line "HTTP/1.1 200 OK": keep the reason phrase of the last one. */
+typedef struct hfh_head {
+    CURL *h;
+    hf_http_result *res;
+    double chain_days;          /* read from the live connection; NAN: not read */
+    bool resumed;               /* its TLS session was resumed */
+} hfh_head;
+
+/* Status line "HTTP/1.1 200 OK": keep the reason phrase of the last one,
+ * and read the chain of the connection that answered. */
 static size_t hfh_on_header(char *data, size_t size, size_t nmemb, void *ud)
 {
-    hf_http_result *res = ud;
+    hfh_head *hd = ud;
+    hf_http_result *res = hd->res;
     size_t n = size * nmemb, i = 0, start;
 
     if (n < 5 || memcmp(data, "HTTP/", 5) != 0)
         return n;
+    hd->chain_days = hfh_live_chain_days(hd->h, &hd->resumed);
     res->reason[0] = '\0';
     while (i < n && data[i] != ' ')         /* version */
         i++;
@@ -172,44 +249,6 @@ static size_t hfh_on_header(char *data, size_t size, size_t nmemb, void *ud)
     return n;
 }
 
-/* ---- certificate chain --------------------------------------------------- */
-
-/* Days until notAfter of one PEM certificate; NAN when it does not parse. */
-static double hfh_pem_days_left(const char *pem)
-{
-    BIO *bio = BIO_new_mem_buf(pem, -1);
-    X509 *x = bio ? PEM_read_bio_X509(bio, NULL, NULL, NULL) : NULL;
-    int day = 0, sec = 0;
-    double days = NAN;
-
-    if (x && ASN1_TIME_diff(&day, &sec, NULL, X509_get0_notAfter(x)))
-        days = (double)day + (double)sec / 86400.0;
-    X509_free(x);
-    BIO_free(bio);
-    return days;
-}
-
-/* Earliest expiry over the chain libcurl collected (NAN when none). */
-static double hfh_chain_days_left(CURL *h)
-{
-    struct curl_certinfo *ci = NULL;
-    double best = NAN;
-
-    if (curl_easy_getinfo(h, CURLINFO_CERTINFO, &ci) != CURLE_OK || !ci)
-        return NAN;
-    for (int i = 0; i < ci->num_of_certs; i++) {
-        for (struct curl_slist *s = ci->certinfo[i]; s; s = s->next) {
-            double d;
-            if (strncmp(s->data, "Cert:", 5) != 0)
-                continue;
-            d = hfh_pem_days_left(s->data + 5);
-            if (!isnan(d) && (isnan(best) || d < best))
-                best = d;
-        }
-    }
-    return best;
-}
-
 /* ---- one attempt ---------------------------------------------------------- */
 
 typedef struct hfh_attempt {
@@ -217,22 +256,37 @@ typedef struct hfh_attempt {
     long timeout_ms;
     bool verify;                /* verify peer and host */
     bool connect_only;          /* read the chain, send nothing */
+    bool fresh;                 /* a new connection, not one from the pool */
     char errbuf[CURL_ERROR_SIZE];
 } hfh_attempt;
 
-static CURL *hfh_easy(hfh_attempt *a, hfh_body *body, hf_http_result *res)
+/* A handle for the attempt back where it came from: a connect-only one is
+ * closed (its connection is not for requests), the others go to the pool. */
+static void hfh_release(const hfh_attempt *a, CURL *h)
+{
+    if (a->connect_only)
+        curl_easy_cleanup(h);
+    else
+        hfh_pool_give(h, a->cfg->url);
+}
+
+/* A handle set up for the attempt (hd->h is set to it), or NULL. */
+static CURL *hfh_easy(hfh_attempt *a, hfh_body *body, hfh_head *hd)
 {
     const hf_http_config *cfg = a->cfg;
     long cto = cfg->connect_timeout_ms > 0 && cfg->connect_timeout_ms < a->timeout_ms
                    ? cfg->connect_timeout_ms : a->timeout_ms;
-    CURL *h = curl_easy_init();
+    CURL *h = a->connect_only ? curl_easy_init() : hfh_pool_take(cfg->url);
     CURLcode c = CURLE_OK;
 
     if (!h)
         return NULL;
+    hd->h = h;
     a->errbuf[0] = '\0';
 #define HFH_SET(opt, val) do { if (c == CURLE_OK) c = curl_easy_setopt(h, opt, val); } while (0)
     HFH_SET(CURLOPT_ERRORBUFFER, a->errbuf);
+    if (hfh_share())
+        HFH_SET(CURLOPT_SHARE, hfh_share());
     HFH_SET(CURLOPT_URL, cfg->url);
     HFH_SET(CURLOPT_PROTOCOLS_STR, "http,https");
     HFH_SET(CURLOPT_NOSIGNAL, 1L);
@@ -241,6 +295,7 @@ static CURL *hfh_easy(hfh_attempt *a, hfh_body *body, hf_http_result *res)
     HFH_SET(CURLOPT_CONNECTTIMEOUT_MS, cto);
     HFH_SET(CURLOPT_USERAGENT, "helixflow-monitoring/" HF_VERSION);
     HFH_SET(CURLOPT_CERTINFO, 1L);
+    HFH_SET(CURLOPT_FRESH_CONNECT, a->fresh || cfg->fresh_connection ? 1L : 0L);
     HFH_SET(CURLOPT_SSL_VERIFYPEER, a->verify ? 1L : 0L);
     HFH_SET(CURLOPT_SSL_VERIFYHOST, a->verify ? 2L : 0L);
     if (cfg->ca_file || cfg->ca_path) {
@@ -255,7 +310,7 @@ static CURL *hfh_easy(hfh_attempt *a, hfh_body *body, hf_http_result *res)
         HFH_SET(CURLOPT_WRITEFUNCTION, hfh_on_body);
         HFH_SET(CURLOPT_WRITEDATA, body);
         HFH_SET(CURLOPT_HEADERFUNCTION, hfh_on_header);
-        HFH_SET(CURLOPT_HEADERDATA, res);
+        HFH_SET(CURLOPT_HEADERDATA, hd);
         if (cfg->max_redirects > 0) {
             HFH_SET(CURLOPT_FOLLOWLOCATION, 1L);
             HFH_SET(CURLOPT_MAXREDIRS, cfg->max_redirects);
@@ -265,7 +320,7 @@ static CURL *hfh_easy(hfh_attempt *a, hfh_body *body, hf_http_result *res)
 #undef HFH_SET
     if (c != CURLE_OK) {
         hf_err_set(a->errbuf, sizeof(a->errbuf), "%s", curl_easy_strerror(c));
-        curl_easy_cleanup(h);
+        hfh_release(a, h);
         return NULL;
     }
     return h;
@@ -371,6 +426,7 @@ static void hfh_verify_failed(const hf_http_config *cfg, CURL *h, const char *er
 {
     long vr = 0;
     hfh_attempt a = {.cfg = cfg, .timeout_ms = left_ms, .verify = false, .connect_only = true};
+    hfh_head hd = {.res = res, .chain_days = NAN};
     CURL *h2;
 
     /* OpenSSL's reason for a chain failure; libcurl's own for a name mismatch
@@ -386,12 +442,12 @@ static void hfh_verify_failed(const hf_http_config *cfg, CURL *h, const char *er
     res->cert_days_left = hfh_chain_days_left(h);
     if (!isnan(res->cert_days_left) || left_ms < HF_HTTP_MIN_CHAIN_MS)
         return;
-    h2 = hfh_easy(&a, NULL, res);
+    h2 = hfh_easy(&a, NULL, &hd);
     if (!h2)
         return;
     if (curl_easy_perform(h2) == CURLE_OK)
         res->cert_days_left = hfh_chain_days_left(h2);
-    curl_easy_cleanup(h2);
+    hfh_release(&a, h2);
 }
 
 static bool hfh_is_https(CURL *h, const char *url)
@@ -403,19 +459,84 @@ static bool hfh_is_https(CURL *h, const char *url)
     return strncasecmp(url, "https:", 6) == 0;
 }
 
-static int hfh_transfer(const hf_http_config *cfg, const regex_t *rx, hf_http_result *res)
+/* A transfer that failed: why, and for an unverifiable peer the chain. */
+static int hfh_failed(const hfh_attempt *a, CURL *h, CURLcode c, const hfh_body *body,
+                      double t0, hf_http_result *res)
 {
-    long timeout = cfg->timeout_ms > 0 ? cfg->timeout_ms : HF_HTTP_DEFAULT_TIMEOUT_MS;
-    hfh_attempt a = {.cfg = cfg, .timeout_ms = timeout, .verify = !cfg->insecure};
+    const hf_http_config *cfg = a->cfg;
+    int r = hfh_errno(h, c, body);
+
+    hf_err_set(res->error, sizeof(res->error), "GET %s: %s", cfg->url,
+               body->oom ? "out of memory for the body" : *a->errbuf ? a->errbuf
+                                                                     : curl_easy_strerror(c));
+    /* an unverifiable peer, or a CA store that cannot be read (a given
+     * file, or no system store at all): say why, still read the chain */
+    if (res->tls && (c == CURLE_PEER_FAILED_VERIFICATION || c == CURLE_SSL_CACERT_BADFILE)) {
+        long left = a->timeout_ms - (long)((hf_mono_now() - t0) * 1000.0);
+        hfh_verify_failed(cfg, h, a->errbuf, left, res);
+    }
+    return r;
+}
+
+/* A response arrived: status, trust, chain, body checks. */
+static void hfh_answered(const hf_http_config *cfg, const regex_t *rx, CURL *h,
+                         const hfh_head *hd, hfh_body *body, hf_http_result *res)
+{
+    res->done = true;
+    res->tls_resumed = hd->resumed && !res->reused;
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &res->status);
+    res->status_ok = cfg->expect_status > 0 ? res->status == cfg->expect_status
+                                            : res->status >= 200 && res->status <= 299;
+    if (res->tls) {
+        res->verify_ok = !cfg->insecure;
+        if (cfg->insecure)
+            hf_strlcpy(res->verify_error, "verification disabled (insecure)",
+                       sizeof(res->verify_error));
+        res->cert_days_left = !isnan(hd->chain_days) ? hd->chain_days : hfh_chain_days_left(h);
+    }
+    hfh_check_body(cfg, rx, body, res);
+    if (cfg->keep_body) {
+        res->body = body->buf ? body->buf : strdup("");
+        body->buf = NULL;
+    }
+}
+
+/* A failure that a reused connection can cause (the server closed it, or
+ * left bytes of an earlier response on it): worth one try on a new one. */
+static bool hfh_retryable(CURLcode c)
+{
+    switch (c) {
+    case CURLE_UNSUPPORTED_PROTOCOL:    /* "Received HTTP/0.9": leftover bytes */
+    case CURLE_WEIRD_SERVER_REPLY:
+    case CURLE_GOT_NOTHING:
+    case CURLE_RECV_ERROR:
+    case CURLE_SEND_ERROR:
+    case CURLE_PARTIAL_FILE:
+    case CURLE_HTTP2:
+    case CURLE_SSL_CONNECT_ERROR:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* One attempt. *retry: it failed over a reused connection in a way a new
+ * connection may not (res is then to be discarded). */
+static int hfh_attempt_run(hfh_attempt *a, const regex_t *rx, double t0, hf_http_result *res,
+                           bool *retry)
+{
+    const hf_http_config *cfg = a->cfg;
     hfh_body body = {.max = cfg->max_body ? cfg->max_body : HF_HTTP_DEFAULT_MAX_BODY};
-    double t0 = hf_mono_now();
-    CURL *h = hfh_easy(&a, &body, res);
+    hfh_head hd = {.res = res, .chain_days = NAN};
+    CURL *h = hfh_easy(a, &body, &hd);
+    long connects = -1;
     CURLcode c;
     int r = 0;
 
+    *retry = false;
     if (!h) {
         hf_err_set(res->error, sizeof(res->error), "GET %s: %s", cfg->url,
-                   *a.errbuf ? a.errbuf : "cannot create a libcurl handle");
+                   *a->errbuf ? a->errbuf : "cannot create a libcurl handle");
         return -ENOMEM;
     }
     c = curl_easy_perform(h);
@@ -423,37 +544,37 @@ static int hfh_transfer(const hf_http_config *cfg, const regex_t *rx, hf_http_re
     res->tls = hfh_is_https(h, cfg->url);
     res->size = body.total;
     res->truncated = body.total > body.len;
-    if (c != CURLE_OK) {
-        r = hfh_errno(h, c, &body);
-        hf_err_set(res->error, sizeof(res->error), "GET %s: %s", cfg->url,
-                   body.oom ? "out of memory for the body" : *a.errbuf ? a.errbuf
-                                                                       : curl_easy_strerror(c));
-        /* an unverifiable peer, or a CA store that cannot be read (a given
-         * file, or no system store at all): say why, still read the chain */
-        if (res->tls && (c == CURLE_PEER_FAILED_VERIFICATION || c == CURLE_SSL_CACERT_BADFILE)) {
-            long left = timeout - (long)((hf_mono_now() - t0) * 1000.0);
-            hfh_verify_failed(cfg, h, a.errbuf, left, res);
-        }
-    } else {
-        res->done = true;
-        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &res->status);
-        res->status_ok = cfg->expect_status > 0 ? res->status == cfg->expect_status
-                                                : res->status >= 200 && res->status <= 299;
-        if (res->tls) {
-            res->verify_ok = !cfg->insecure;
-            if (cfg->insecure)
-                hf_strlcpy(res->verify_error, "verification disabled (insecure)",
-                           sizeof(res->verify_error));
-            res->cert_days_left = hfh_chain_days_left(h);
-        }
-        hfh_check_body(cfg, rx, &body, res);
-        if (cfg->keep_body) {
-            res->body = body.buf ? body.buf : strdup("");
-            body.buf = NULL;
-        }
-    }
+    if (curl_easy_getinfo(h, CURLINFO_NUM_CONNECTS, &connects) != CURLE_OK)
+        connects = -1;
+    res->reused = connects == 0 && c == CURLE_OK;
+    if (c != CURLE_OK && connects == 0 && !a->fresh && hfh_retryable(c))
+        *retry = true;
+    else if (c != CURLE_OK)
+        r = hfh_failed(a, h, c, &body, t0, res);
+    else
+        hfh_answered(cfg, rx, h, &hd, &body, res);
     free(body.buf);
-    curl_easy_cleanup(h);
+    hfh_release(a, h);
+    return r;
+}
+
+static int hfh_transfer(const hf_http_config *cfg, const regex_t *rx, hf_http_result *res)
+{
+    long timeout = cfg->timeout_ms > 0 ? cfg->timeout_ms : HF_HTTP_DEFAULT_TIMEOUT_MS;
+    hfh_attempt a = {.cfg = cfg, .timeout_ms = timeout, .verify = !cfg->insecure};
+    const hf_http_result blank = *res;
+    double t0 = hf_mono_now();
+    bool retry;
+    int r = hfh_attempt_run(&a, rx, t0, res, &retry);
+
+    if (retry) {                /* once, on a new connection, in the time left */
+        a.timeout_ms = timeout - (long)((hf_mono_now() - t0) * 1000.0);
+        a.fresh = true;
+        *res = blank;
+        if (a.timeout_ms < 1)
+            a.timeout_ms = 1;
+        r = hfh_attempt_run(&a, rx, t0, res, &retry);
+    }
     return r;
 }
 
@@ -469,6 +590,10 @@ int hf_http_probe(const hf_http_config *cfg, hf_http_result *res)
     if (!cfg || !cfg->url || !*cfg->url) {
         hf_err_set(res->error, sizeof(res->error), "no URL to GET");
         return -EINVAL;
+    }
+    if (hf_http_init() < 0) {
+        hf_err_set(res->error, sizeof(res->error), "GET %s: cannot initialise libcurl", cfg->url);
+        return -ENOMEM;
     }
     r = hf_http_url_check(cfg->url, res->error, sizeof(res->error));
     if (r < 0)

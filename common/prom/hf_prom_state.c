@@ -9,6 +9,10 @@
  *   dur 0.005 152             (duration histogram: le count, ascending)
  *   dur +Inf 15260
  *   ttft 0.01 40              (time-to-first-token histogram)
+ *   sample 1717999100.5 14000 50   (the error ratio's window: time and the
+ *                             reset-adjusted request and error counts,
+ *                             ascending time, at most HF_PROM_WINDOW_SAMPLES;
+ *                             none in older files; see hf_prom_stats.h)
  *   end 0123456789abcdef      (64-bit FNV-1a, hf_hash64, of every byte before)
  *
  * A file without its end line (truncated), with another checksum (damaged or
@@ -43,6 +47,13 @@ static void prom_state_hist(hf_buf *b, const char *key, const hf_prom_hist *h)
     }
 }
 
+static void prom_state_samples(hf_buf *b, const hf_prom_api_state *st)
+{
+    for (size_t i = 0; i < st->nsamples && i < HF_PROM_WINDOW_SAMPLES; i++)
+        hf_buf_printf(b, "sample %.17g %.17g %.17g\n", st->samples[i].time, st->samples[i].requests,
+                      st->samples[i].errors);
+}
+
 int hf_prom_api_state_save(const hf_prom_api_state *st, const char *path, char *err, size_t n)
 {
     hf_buf b = {0};
@@ -54,6 +65,7 @@ int hf_prom_api_state_save(const hf_prom_api_state *st, const char *path, char *
         hf_buf_printf(&b, "tokens %.17g\n", st->tokens);
     prom_state_hist(&b, "dur", &st->dur);
     prom_state_hist(&b, "ttft", &st->ttft);
+    prom_state_samples(&b, st);
     hf_buf_printf(&b, "%s%016" PRIx64 "\n", PROM_STATE_END, hf_hash64(b.s, b.len, HF_HASH_SEED));
     if (b.oom) {
         hf_buf_free(&b);
@@ -153,6 +165,26 @@ static int prom_state_bucket(hf_prom_hist *h, char *args)
     return 0;
 }
 
+/* "time requests errors": a window sample after the ones before it. */
+static int prom_state_sample(hf_prom_api_state *st, char *args)
+{
+    char *f[3], *save = NULL;
+    double v[3];
+
+    f[0] = strtok_r(args, " ", &save);
+    f[1] = strtok_r(NULL, " ", &save);
+    f[2] = strtok_r(NULL, " ", &save);
+    if (!f[2] || strtok_r(NULL, " ", &save) || st->nsamples == HF_PROM_WINDOW_SAMPLES)
+        return -EINVAL;
+    for (size_t i = 0; i < 3; i++)
+        if (hf_parse_double(f[i], &v[i]) < 0 || (i > 0 && v[i] < 0))
+            return -EINVAL;
+    if (st->nsamples && !(v[0] > st->samples[st->nsamples - 1].time))
+        return -EINVAL;
+    st->samples[st->nsamples++] = (hf_prom_counts){v[0], v[1], v[2]};
+    return 0;
+}
+
 static int prom_state_line(hf_prom_api_state *st, char *line, unsigned *seen)
 {
     char *sp = strchr(line, ' ');
@@ -165,6 +197,8 @@ static int prom_state_line(hf_prom_api_state *st, char *line, unsigned *seen)
         return prom_state_bucket(&st->dur, sp);
     if (strcmp(line, "ttft") == 0)
         return prom_state_bucket(&st->ttft, sp);
+    if (strcmp(line, "sample") == 0)
+        return prom_state_sample(st, sp);
     if (hf_parse_double(sp, &v) < 0)
         return -EINVAL;
     if (strcmp(line, "time") == 0)

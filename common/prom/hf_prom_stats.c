@@ -388,12 +388,45 @@ static int prom_requests(const hf_prom_doc *doc, const hf_prom_api_config *cfg, 
     return 0;
 }
 
+/* The error ratio over the window (hf_prom_stats.h, Window): *adj is this
+ * call's adjusted sample; next gets the samples to keep from. */
+static void prom_window(const hf_prom_api_state *st, double window_s, hf_prom_counts *adj,
+                        hf_prom_api_state *next, hf_prom_api_stats *out)
+{
+    if (hf_prom_window_adjust(st, out->requests, out->errors, adj)) {
+        next->nsamples = st->nsamples;
+        memcpy(next->samples, st->samples, st->nsamples * sizeof(st->samples[0]));
+    }
+    hf_prom_window_figures(next->samples, next->nsamples, window_s, adj, out);
+    if (out->windowed)
+        out->error_pct = out->w_requests > 0 ? fmin(100.0, 100.0 * out->w_errors / out->w_requests) : NAN;
+}
+
+/* What the next call starts from: this sample, and the window's samples
+ * (left as they were without a window). */
+static void prom_next(const hf_prom_api_config *cfg, const hf_prom_counts *adj,
+                      const hf_prom_api_stats *out, hf_prom_api_state *next, hf_prom_api_state *st)
+{
+    next->valid = true;
+    next->time = adj->time;
+    next->requests = out->requests;
+    next->errors = out->errors;
+    if (cfg && cfg->window_s > 0) {
+        hf_prom_window_keep(next, cfg->window_s, adj);
+    } else {
+        next->nsamples = st->nsamples <= HF_PROM_WINDOW_SAMPLES ? st->nsamples : 0;
+        memcpy(next->samples, st->samples, next->nsamples * sizeof(next->samples[0]));
+    }
+    *st = *next;
+}
+
 int hf_prom_api_compute(const hf_prom_doc *doc, const hf_prom_api_config *cfg, double now,
                         hf_prom_api_state *st, hf_prom_api_stats *out)
 {
     const char *dur = cfg && cfg->duration_metric ? cfg->duration_metric : HF_DEFAULT_DUR_METRIC;
     const hf_prom_api_state *prev = st && st->valid ? st : NULL;
     hf_prom_api_state next;
+    hf_prom_counts adj = {.time = now};
     int r;
 
     prom_stats_init(out);
@@ -419,15 +452,12 @@ int hf_prom_api_compute(const hf_prom_doc *doc, const hf_prom_api_config *cfg, d
     }
     if (out->d_requests > 0)
         out->error_pct = fmin(100.0, 100.0 * out->d_errors / out->d_requests);
+    if (st && cfg && cfg->window_s > 0)
+        prom_window(st, cfg->window_s, &adj, &next, out);
     if ((r = prom_latency(doc, dur, prev, &next.dur, out)) < 0)
         return r;
     prom_signals(doc, prev, out->interval, &next, out);
-    if (st) {
-        next.valid = true;
-        next.time = now;
-        next.requests = out->requests;
-        next.errors = out->errors;
-        *st = next;
-    }
+    if (st)
+        prom_next(cfg, &adj, out, &next, st);
     return 0;
 }

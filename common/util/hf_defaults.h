@@ -69,6 +69,7 @@
 #define HF_THR_API_ERR_CRIT     "5"
 #define HF_THR_API_P95_WARN     "2"
 #define HF_THR_API_P95_CRIT     "5"
+#define HF_API_WINDOW_S         "900"       /* the error ratio's fixed window: 15 minutes */
 /* db: error rate %, p95 response ms, simple query ms (the guide's 100 ms) */
 #define HF_THR_DB_ERR_WARN      "1"
 #define HF_THR_DB_ERR_CRIT      "5"

@@ -20,6 +20,30 @@ trap cleanup EXIT
 
 M=$HF_METRICS_URL
 sd() { mktemp -d "$WORK/state.XXXXXX"; }  # a fresh state dir
+# shift_state DIR SECONDS: the state file's samples (the previous one and the
+# error window's) SECONDS earlier, the end line's FNV-1a checksum of
+# everything before it rewritten: as if the runs so far were that long ago
+shift_state() {
+    local f
+    for f in "$1"/api-*.state; do python3 - "$f" "$2" <<'PY'
+import sys
+path, d = sys.argv[1], float(sys.argv[2])
+out = []
+for l in open(path).read().splitlines(True)[:-1]:
+    f = l.split()
+    if f[0] == "time":
+        l = "time %r\n" % (float(f[1]) - d)
+    elif f[0] == "sample":
+        l = "sample %r %s %s\n" % (float(f[1]) - d, f[2], f[3])
+    out.append(l)
+body = "".join(out)
+h = 0xcbf29ce484222325
+for b in body.encode():
+    h = ((h ^ b) * 0x100000001b3) & 0xffffffffffffffff
+open(path, "w").write(body + "end %016x\n" % h)
+PY
+    done
+}
 
 # ---- live test bed -------------------------------------------------------
 NUM='[0-9]+(\.[0-9]+)?'
@@ -36,7 +60,7 @@ expect_check "second run with the state dir: a rate" 0 \
     "^HELIXFLOW API OK: [1-9][0-9]*\.[0-9] req/s, ($NUM% errors|no requests), p95 ($NUM s|n/a) \| rate=[1-9]$NUM requests=[0-9]+c errors=(U|$NUM%);100;100;0;100 p50=(U|${NUM}s) p95=(U|${NUM}s);100;100 p99=(U|${NUM}s) queue=[0-9]+ ttft_p95=(U|${NUM}s) tokens_per_s=[1-9]$NUM kv_cache=${NUM}%;;;0;100\$" \
     -- "$CHECK" --metrics-url "$M" --state-dir "$S" --error-warning 100 --error-critical 100 \
     --p95-warning 100 --p95-critical 100
-ok "one state file per metrics URL" test "$(ls "$S" | wc -l)" = 1
+ok "one state file per metrics URL" test "$(ls "$S"/*.state | wc -l)" = 1
 expect_check "-v lists where each figure came from" 0 \
     '^HELIXFLOW API OK: ' -- "$CHECK" --metrics-url "$M" --state-dir "$(sd)" -v
 ok "-v: vLLM queue, TTFT, KV cache named" bash -c \
@@ -107,9 +131,26 @@ while time.time() - t < 30:
     c, _ = s.accept(); conns.append(c)' >"$WORK/hang.port" &
 HANG_PID=$!
 for _ in $(seq 50); do [ -s "$WORK/hang.port" ] && break; sleep 0.1; done
-expect_check "silent server, -t 2: CRITICAL before the alarm" 2 \
-    "^HELIXFLOW API CRITICAL: metrics page unreachable: .*127\.0\.0\.1:$(cat "$WORK/hang.port")/metrics.*(timed out|Timeout)" \
-    -- "$CHECK" --metrics-url "http://127.0.0.1:$(cat "$WORK/hang.port")/metrics" --state-dir "$(sd)" -t 2
+# http's rule: UNKNOWN, the time actually waited named, unless that time is
+# already beyond the response-time critical range (the api check's: the p95
+# latency's), which proves CRITICAL
+HANG="http://127.0.0.1:$(cat "$WORK/hang.port")/metrics"
+expect_check "silent server, -t 2: UNKNOWN timed out after the time waited" 3 \
+    "^HELIXFLOW API UNKNOWN: metrics page: timed out after 1\.[0-9]{2} s: GET ${HANG//./\\.}: Operation timed out after [0-9]+ milliseconds with 0 bytes received\$" \
+    -- "$CHECK" --metrics-url "$HANG" --state-dir "$(sd)" -t 2
+expect_check "silent server, -t 2 --p95-critical 1: CRITICAL, the wait proves it" 2 \
+    "^HELIXFLOW API CRITICAL: metrics page: no response within 1\.[0-9]{3} s \(critical range 1\): GET ${HANG//./\\.}: " \
+    -- "$CHECK" --metrics-url "$HANG" --state-dir "$(sd)" -t 2 --p95-critical 1
+# out of time: check_helixflow's share of its -t ran out first, not judged
+ALL=$(hf_bin check_helixflow_kinds)
+if [ -x "$ALL" ]; then
+    # --skip for every check of check_helixflow's but api (from its -h)
+    mapfile -t SKIP < <("$ALL" -h | sed -n 's/.* in one process (\([^)]*\)).*/\1/p' | tr -d , |
+                        tr ' ' '\n' | grep -vx api | sed 's/^/--skip=/')
+    expect_check "check_helixflow -t 2, silent page: UNKNOWN out of time" 3 \
+        "^HELIXFLOW DEPLOYMENT UNKNOWN: 1 problem: api: metrics page: out of time: check_helixflow's -t left 1[0-9]{3} ms for this check \(the endpoint was not judged\)\$" \
+        -- "$ALL" "${SKIP[@]}" --metrics-url "$HANG" --state-dir "$(sd)" -t 2
+fi
 kill "$HANG_PID" 2>/dev/null; wait "$HANG_PID" 2>/dev/null
 
 # ---- fixed pages: exact lines ----------------------------------------------
@@ -124,26 +165,23 @@ S=$(sd)
 expect_exact "fixed page, first run" 0 \
     "HELIXFLOW API OK: first run: 10000 requests since start, 0.60% errors, p95 0.750 s (cumulative; rate from the next run) | rate=U requests=10000c errors=0.6%;1;5;0;100 p50=0.1s p95=0.75s;2;5 p99=2.5s queue=6" \
     -- "$CHECK" --metrics-url "$U" --state-dir "$S"
-# the previous sample 60 s ago (rewrite its time and the end line's FNV-1a
-# checksum of everything before it), then the next page
-python3 - "$S"/api-*.state <<'PY'
-import sys, time
-path = sys.argv[1]
-lines = open(path).read().splitlines(True)
-body = "".join("time %r\n" % (time.time() - 60) if l.startswith("time ") else l for l in lines[:-1])
-h = 0xcbf29ce484222325
-for b in body.encode():
-    h = ((h ^ b) * 0x100000001b3) & 0xffffffffffffffff
-open(path, "w").write(body + "end %016x\n" % h)
-PY
+# the previous sample 60 s ago, then the next page
+shift_state "$S" 60
 cp "$FIX/helixflow_next.prom" "$WORK/www/metrics"
 expect_check "fixed page, delta: 1200 requests in ~60 s, p95 of the delta" 1 \
     '^HELIXFLOW API WARNING: error ratio 1\.67% \(warning threshold 1\), p95 latency 3\.750 s \(warning threshold 2\) \| rate=(19\.[5-9][0-9]*|20(\.[0-9]+)?) requests=11200c errors=1\.66667%;1;5;0;100 p50=0\.25s p95=3\.75s;2;5 p99=7\.66667s$' \
     -- "$CHECK" --metrics-url "$U" --state-dir "$S"
+# the exporter restarted (counters down to the first page's): rate and
+# latency from the new counters; the error ratio over the window counts
+# what came before the restart too (60+20 errors, then 60 in 10000 more
+# requests: 140 in 21200 since the first sample... less the first's own:
+# 80 in 11200 = 0.71%)
 cp "$FIX/helixflow.prom" "$WORK/www/metrics"
-expect_check "fixed page, counters went down: reset said" 0 \
-    '^HELIXFLOW API OK: [0-9.]+ req/s, 0\.60% errors, p95 0\.750 s \(counters reset since the previous run\) \| ' \
-    -- "$CHECK" --metrics-url "$U" --state-dir "$S"
+expect_check "fixed page, counters went down: reset said, the window's errors kept" 0 \
+    '^HELIXFLOW API OK: [0-9.]+ req/s, 0\.71% errors, p95 0\.750 s \(counters reset since the previous run\) \| .* errors=0\.714285[0-9]*%;1;5;0;100 ' \
+    -- "$CHECK" --metrics-url "$U" --state-dir "$S" -v
+ok "the window line says what it counted" grep -qE \
+    '^\[OK\] error ratio over the last [6-9][0-9] s of the 900 s window: 80 errors in 11200 requests$' <<<"$TB_OUT"
 expect_exact "fixed page, WARNING on errors" 1 \
     "HELIXFLOW API WARNING: error ratio 0.60% (warning threshold 0.5) | rate=U requests=10000c errors=0.6%;0.5;5;0;100 p50=0.1s p95=0.75s;2;5 p99=2.5s queue=6" \
     -- "$CHECK" --metrics-url "$U" --state-dir "$(sd)" --error-warning 0.5
@@ -170,28 +208,61 @@ with open(sys.argv[1], "w") as f:
     for i in range(400000): f.write("big{i=\"%d\",pad=\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"} 1\n" % i)' "$WORK/www/metrics"
 expect_exact "page over 16 MiB: UNKNOWN" 3 "HELIXFLOW API UNKNOWN: metrics page $U is larger than 16 MiB" \
     -- "$CHECK" --metrics-url "$U" --state-dir "$(sd)"
-echo "garbage" >"$S/$(ls "$S")"
+# an unusable state file: WARNING state.reset naming it, first-run figures
+echo "garbage" >"$S"/api-*.state
 cp "$FIX/helixflow.prom" "$WORK/www/metrics"
-expect_exact "corrupt state file: first-run figures, rewritten" 0 \
-    "HELIXFLOW API OK: first run: 10000 requests since start, 0.60% errors, p95 0.750 s (cumulative; rate from the next run) | rate=U requests=10000c errors=0.6%;1;5;0;100 p50=0.1s p95=0.75s;2;5 p99=2.5s queue=6" \
+expect_exact "corrupt state file: WARNING state reset, first-run figures, rewritten" 1 \
+    "HELIXFLOW API WARNING: $(echo "$S"/api-*.state) line 1: not a state file (no 'helixflow-prom-state 2' header); starting afresh | rate=U requests=10000c errors=0.6%;1;5;0;100 p50=0.1s p95=0.75s;2;5 p99=2.5s queue=6" \
     -- "$CHECK" --metrics-url "$U" --state-dir "$S"
 ok "state file rewritten" grep -q '^helixflow-prom-state 2$' "$S"/api-*.state
 STATE_FILE=$(echo "$S"/api-*.state)
 ok "state file end-marked" bash -c 'tail -n 1 "$0" | grep -qx "end [0-9a-f]\{16\}"' "$STATE_FILE"
 head -c -30 "$STATE_FILE" >"$WORK/cut" && mv "$WORK/cut" "$STATE_FILE"
-expect_check "truncated state file: first-run figures" 0 \
-    "^HELIXFLOW API OK: first run: 10000 requests since start, 0\.60% errors, " \
+expect_exact "truncated state file: WARNING state reset naming it" 1 \
+    "HELIXFLOW API WARNING: $STATE_FILE: truncated or damaged (the last line is not 'end <checksum>'); starting afresh | rate=U requests=10000c errors=0.6%;1;5;0;100 p50=0.1s p95=0.75s;2;5 p99=2.5s queue=6" \
     -- "$CHECK" --metrics-url "$U" --state-dir "$S" -v
-ok "truncated state file: said in the long output" grep -qxF \
-    "[OK] previous state ignored: $STATE_FILE: truncated or damaged (the last line is not 'end <checksum>')" \
-    <<<"$TB_OUT"
+ok "truncated state file: first-run figures" grep -qxF \
+    "[OK] error ratio since the exporter started (no earlier sample: the 900 s window starts now)" <<<"$TB_OUT"
 touch "$WORK/ro"
-expect_check "unusable state dir: WARNING" 1 \
-    "^HELIXFLOW API WARNING: cannot keep state in ${WORK//./\\.}/ro: Not a directory; no rate without it \\| rate=U requests=10000c " \
+expect_check "unusable state dir: UNKNOWN naming it (the check layer's policy), still evaluated" 3 \
+    "^HELIXFLOW API UNKNOWN: state directory ${WORK//./\\.}/ro: not a directory \\(nothing is kept between runs\\) \\| rate=U requests=10000c " \
     -- "$CHECK" --metrics-url "$U" --state-dir "$WORK/ro"
 
+# ---- the error ratio over a fixed window, not since the last run ------------
+# Three runs 300 s apart (state shifted back): 1000 requests, 0 errors; 2000,
+# 100; 3000, 110. Since the last run that is 10 in 1000 (1.00%, OK); over the
+# 900 s window, from the first: 110 in 2000 (5.50%, CRITICAL); over a 400 s
+# window (its own state file beside), from the second: 1.00% again.
+page() { printf '# TYPE api_requests_total counter\napi_requests_total{code="200"} %s\napi_requests_total{code="500"} %s\n' \
+    "$(($1 - $2))" "$2" >"$WORK/www/metrics"; }
+W=$(sd)
+page 1000 0
+expect_check "window: first run" 0 "^HELIXFLOW API OK: first run: 1000 requests since start, 0\.00% errors, p95 n/a " \
+    -- "$CHECK" --metrics-url "$U" --state-dir "$W"
+"$CHECK" --metrics-url "$U" --state-dir "$W" --window 400 >/dev/null
+ok "window: another window keeps its own state file" test "$(ls "$W"/*.state | wc -l)" = 2
+shift_state "$W" 300
+page 2000 100
+expect_check "window: second run, 300 s later" 2 "^HELIXFLOW API CRITICAL: error ratio 10\.00% \(critical threshold 5\) " \
+    -- "$CHECK" --metrics-url "$U" --state-dir "$W"
+"$CHECK" --metrics-url "$U" --state-dir "$W" --window 400 >/dev/null
+shift_state "$W" 300
+page 3000 110
+expect_check "window: third run, the ratio over the window (5.50%), not since the last run (1.00%)" 2 \
+    "^HELIXFLOW API CRITICAL: error ratio 5\.50% \(critical threshold 5\) \| rate=3\.3[0-9]* requests=3000c errors=5\.5%;1;5;0;100\$" \
+    -- "$CHECK" --metrics-url "$U" --state-dir "$W" -v
+ok "window: -v names the span and the counts" grep -qxE \
+    "\[OK\] error ratio over the last 6[0-9][0-9] s of the 900 s window: 110 errors in 2000 requests" <<<"$TB_OUT"
+expect_check "window: --window 400 starts at the second run: 10 in 1000 (1.00%, OK)" 0 \
+    "^HELIXFLOW API OK: [0-9.]+ req/s, 1\.00% errors, p95 n/a \| " \
+    -- "$CHECK" --metrics-url "$U" --state-dir "$W" --window 400
+page 500 50
+expect_check "window: the exporter restarted: its errors add up, never negative" 2 \
+    "^HELIXFLOW API CRITICAL: error ratio 6\.40% \(critical threshold 5\) \| .* requests=500c errors=6\.4%;1;5;0;100\$" \
+    -- "$CHECK" --metrics-url "$U" --state-dir "$W"
+
 # ---- bad arguments: UNKNOWN + the usage line --------------------------------
-USAGE="Usage: check_helixflow_api [--metrics-url URL] [--models-url URL] [--model ID] [--ca FILE] [--insecure] [--requests-metric NAME] [--duration-metric NAME] [--error-label NAME] [--error-regex RE] [--error-warning RANGE] [--error-critical RANGE] [--p95-warning RANGE] [--p95-critical RANGE] [--state-dir DIR] [-t SECONDS]"
+USAGE="Usage: check_helixflow_api [--metrics-url URL] [--models-url URL] [--model ID] [--ca FILE] [--insecure] [--requests-metric NAME] [--duration-metric NAME] [--error-label NAME] [--error-regex RE] [--error-warning RANGE] [--error-critical RANGE] [--p95-warning RANGE] [--p95-critical RANGE] [--window SECONDS] [--root DIR] [--state-dir DIR] [-t SECONDS]"
 bad() { # name "first line" args...
     local name=$1 want=$2
     shift 2

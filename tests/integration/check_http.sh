@@ -9,7 +9,7 @@
 CHECK=$(hf_bin check_helixflow_http)
 : "${HF_SOURCE_DIR:=$(cd "$(dirname "$0")/../.." && pwd)}"
 SRV="$HF_SOURCE_DIR/tests/unit/fixtures/http/server.py"
-USAGE='Usage: check_helixflow_http [--url URL] [--expect-status N] [--expect-string S] [--expect-regex RE] [--model ID] [--ca FILE] [--capath DIR] [--insecure] [--cert-warning DAYS] [--cert-critical DAYS] [--max-redirects N] [-w SECONDS] [-c SECONDS] [-t SECONDS]'
+USAGE='Usage: check_helixflow_http [-w SECONDS] [-c SECONDS] [--url URL] [--expect-status N] [--expect-string S] [--expect-regex RE] [--model ID] [--ca FILE] [--capath DIR] [--insecure] [--cert-warning DAYS] [--cert-critical DAYS] [--max-redirects N] [--root DIR] [--state-dir DIR] [-t SECONDS]'
 
 tb_up --rows 100
 
@@ -105,11 +105,11 @@ expect_check "slow health: WARNING with -w 1 -c 10" 1 \
 expect_check "slow health: CRITICAL with -w 0.5 -c 1" 2 \
     "^HELIXFLOW HTTP CRITICAL: response time $T s outside critical range 1 \| time=${N}s;0\.5;1;0 " \
     -- "$CHECK" --url "$HF_HEALTH_URL" --ca "$HF_CA" -w 0.5 -c 1
-# -t 1: the probe stops ~0.25 s before the alarm. The time spent (~0.7 s) is not
-# beyond -c 1, so the state is unknown: UNKNOWN "timed out after 1 seconds"
-# (from the probe's timeout, or from -t's alarm itself on a slow machine).
-expect_check "slow health, -t 1: UNKNOWN timed out" 3 \
-    "^HELIXFLOW HTTP UNKNOWN: timed out after 1 seconds(: GET https://localhost:$HF_HTTPS_PORT/health: Operation timed out after [0-9]+ milliseconds with 0 bytes received \| time=${N}s;0\.2;1;0)?\$" \
+# -t 1: the probe stops ~0.25 s before the alarm. The time spent (~0.75 s) is not
+# beyond -c 1, so the state is unknown: UNKNOWN "timed out after 0.75 s", the
+# time actually waited (or -t's alarm itself on a slow machine: "1 seconds").
+expect_check "slow health, -t 1: UNKNOWN timed out after the time waited" 3 \
+    "^HELIXFLOW HTTP UNKNOWN: timed out after (1 seconds|0\.[0-9]{2} s: GET https://localhost:$HF_HTTPS_PORT/health: Operation timed out after [0-9]+ milliseconds with 0 bytes received \| time=${N}s;0\.2;1;0)\$" \
     -- "$CHECK" --url "$HF_HEALTH_URL" --ca "$HF_CA" -t 1
 "$HF_TESTBED" health "$TB_DIR" ok
 
@@ -128,6 +128,30 @@ expect_check "certificate expiring in 10 days: WARNING" 1 \
 expect_check "certificate expiring in 10 days, --cert-critical 12: CRITICAL" 2 \
     "^HELIXFLOW HTTP CRITICAL: certificate expires in 10\.[0-9] days \| .* cert_days=10(\.[0-9]+)?d;30:;12:\$" \
     -- "$CHECK" --url "https://localhost:$PORT/ok" --ca "$HF_CA" --cert-critical 12 -w 5 -c 10
+# days left: the state from the exact figure, the figures rounded down
+# (29.96 days less a minute is WARNING "29.9 days", cert_days=29.95d: never
+# "30.0"/30d and OK); 6.96 days less a minute is CRITICAL "6.9 days", 6.95d.
+# Served by our own server, signed by the test bed's CA with exact dates.
+leaf_until() { # NAME SECONDS-LEFT: $TB_DIR/NAME.{crt,key}
+    local now_s; now_s=$(date -u +%s)
+    openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$TB_DIR/$1.key" \
+        -out "$TB_DIR/$1.csr" -subj "/CN=localhost" -config "$TB_DIR/ca/openssl.cnf" 2>/dev/null &&
+    openssl ca -batch -config "$TB_DIR/ca/openssl.cnf" -in "$TB_DIR/$1.csr" -out "$TB_DIR/$1.crt" \
+        -notext -startdate "$(date -u -d "@$((now_s - 86400))" +%Y%m%d%H%M%SZ)" \
+        -enddate "$(date -u -d "@$((now_s + $2))" +%Y%m%d%H%M%SZ)" 2>/dev/null
+}
+SAVED_PORT=$PORT
+leaf_until days2996 $((29 * 86400 + 82944 - 60))
+start_server "$TB_DIR/days2996.crt" "$TB_DIR/days2996.key"
+expect_check "certificate 29.96 days left: WARNING 29.9 days, cert_days rounded down" 1 \
+    "^HELIXFLOW HTTP WARNING: certificate expires in 29\.9 days \| .* cert_days=29\.95d;30:;7:\$" \
+    -- "$CHECK" --url "https://localhost:$PORT/ok" --ca "$HF_CA" -w 5 -c 10
+leaf_until days696 $((6 * 86400 + 82944 - 60))
+start_server "$TB_DIR/days696.crt" "$TB_DIR/days696.key"
+expect_check "certificate 6.96 days left: CRITICAL 6.9 days" 2 \
+    "^HELIXFLOW HTTP CRITICAL: certificate expires in 6\.9 days \| .* cert_days=6\.95d;30:;7:\$" \
+    -- "$CHECK" --url "https://localhost:$PORT/ok" --ca "$HF_CA" -w 5 -c 10
+PORT=$SAVED_PORT
 expect_check "certificate expiring in 10 days, --cert-warning 5 --cert-critical 2: OK" 0 \
     "^HELIXFLOW HTTP OK: 200 OK in $T s, 19 bytes, certificate 10\.[0-9] days left \| .* cert_days=10(\.[0-9]+)?d;5:;2:\$" \
     -- "$CHECK" --url "https://localhost:$PORT/ok" --ca "$HF_CA" --cert-warning 5 --cert-critical 2 -w 5 -c 10
@@ -142,9 +166,31 @@ start_server "$HF_CERTS_TEST/valid.crt" "$HF_CERTS_TEST/valid.key"
 expect_check "5 s server, -t 2 -c 1: CRITICAL no response" 2 \
     "^HELIXFLOW HTTP CRITICAL: no response within $T s \(critical range 1\): GET https://localhost:$PORT/slow\?ms=5000: Operation timed out after [0-9]+ milliseconds with 0 bytes received \| time=${N}s;0\.2;1;0\$" \
     -- "$CHECK" --url "https://localhost:$PORT/slow?ms=5000" --ca "$HF_CA" -t 2
-expect_check "5 s server, -t 2 -c 3: UNKNOWN timed out" 3 \
-    "^HELIXFLOW HTTP UNKNOWN: timed out after 2 seconds: GET https://localhost:$PORT/slow\?ms=5000: Operation timed out after [0-9]+ milliseconds with 0 bytes received \| time=${N}s;0\.2;3;0\$" \
+expect_check "5 s server, -t 2 -c 3: UNKNOWN timed out after the time waited" 3 \
+    "^HELIXFLOW HTTP UNKNOWN: timed out after 1\.[0-9]{2} s: GET https://localhost:$PORT/slow\?ms=5000: Operation timed out after [0-9]+ milliseconds with 0 bytes received \| time=${N}s;0\.2;3;0\$" \
     -- "$CHECK" --url "https://localhost:$PORT/slow?ms=5000" --ca "$HF_CA" -t 2 -c 3
+
+# Out of time: check_helixflow (one process, the core's kinds) gives each check
+# a share of its -t (here ~1.75 s, the http check alone). That share running
+# out before the check's own timeout (10 s) is not HelixFlow's failure: UNKNOWN
+# http.out_of_time, the endpoint not judged, even with -c 1 under the time
+# waited; the check's own shorter -t is a plain timeout.
+ALL=$(hf_bin check_helixflow_kinds)
+if [ -x "$ALL" ]; then
+    # --skip for every check of check_helixflow's but http (from its -h)
+    mapfile -t SKIP < <("$ALL" -h | sed -n 's/.* in one process (\([^)]*\)).*/\1/p' | tr -d , |
+                        tr ' ' '\n' | grep -vx http | sed 's/^/--skip=/')
+    SLOW="https://localhost:$PORT/slow?ms=5000"
+    expect_check "check_helixflow -t 2, 5 s server, -c 3: UNKNOWN out of time, not judged" 3 \
+        "^HELIXFLOW DEPLOYMENT UNKNOWN: 1 problem: http: out of time: check_helixflow's -t left 1[0-9]{3} ms for this check \(the endpoint was not judged\) \| http_time=${N}s;0\.2;3;0\$" \
+        -- "$ALL" "${SKIP[@]}" --health-url "$SLOW" --ca "$HF_CA" -t 2 --arg http=-c3
+    expect_check "check_helixflow -t 2, 5 s server, -c 1: still out of time, never CRITICAL" 3 \
+        "^HELIXFLOW DEPLOYMENT UNKNOWN: 1 problem: http: out of time: check_helixflow's -t left 1[0-9]{3} ms for this check \(the endpoint was not judged\) \| http_time=${N}s;0\.2;1;0\$" \
+        -- "$ALL" "${SKIP[@]}" --health-url "$SLOW" --ca "$HF_CA" -t 2
+    expect_check "check_helixflow -t 5, http's own -t 1: its own timeout, UNKNOWN timed out" 3 \
+        "^HELIXFLOW DEPLOYMENT UNKNOWN: 1 problem: http: timed out after 0\.[0-9]{2} s: GET " \
+        -- "$ALL" "${SKIP[@]}" --health-url "$SLOW" --ca "$HF_CA" -t 5 --arg http=-t1
+fi
 
 # --- CRITICAL: connection refused on a closed port ----------------------------------
 # A socket bound but not listening: connects are refused and the port stays ours.
@@ -162,12 +208,12 @@ bad() { # name "first line" args...
     expect_exact "$name" 3 "$want" -- "$CHECK" "$@"
     ok "$name: usage line" test "$(sed -n 2p <<<"$TB_OUT")" = "$USAGE"
 }
-bad "empty --url" "HELIXFLOW HTTP UNKNOWN: --url: empty URL" --url ''
+bad "empty --url" "HELIXFLOW HTTP UNKNOWN: --url: empty value" --url ''
 bad "-w junk" "HELIXFLOW HTTP UNKNOWN: -w: invalid range 'junk': end bound 'junk' is not a finite number" -w junk
 bad "ftp URL" "HELIXFLOW HTTP UNKNOWN: --url: 'ftp://localhost/': scheme must be http or https" --url ftp://localhost/
 bad "unparseable URL" "HELIXFLOW HTTP UNKNOWN: --url: 'http://[::1': Bad IPv6 address" --url 'http://[::1'
 bad "bad regex" "HELIXFLOW HTTP UNKNOWN: --expect-regex: '(': Unmatched ( or \\(" --expect-regex '('
-bad "bad status" "HELIXFLOW HTTP UNKNOWN: --expect-status: '2xx' is not a number from 100 to 599" --expect-status 2xx
+bad "bad status" "HELIXFLOW HTTP UNKNOWN: --expect-status: '2xx' is not a whole number from 100 to 599" --expect-status 2xx
 bad "missing CA file" "HELIXFLOW HTTP UNKNOWN: --ca: cannot read '$TB_DIR/nope.pem': No such file or directory" --ca "$TB_DIR/nope.pem"
 bad "capath not a directory" "HELIXFLOW HTTP UNKNOWN: --capath: '$HF_CA' is not a directory" --capath "$HF_CA"
 bad "cert thresholds reversed" "HELIXFLOW HTTP UNKNOWN: --cert-critical 40 is above --cert-warning 30" --cert-critical 40
@@ -187,7 +233,7 @@ if command -v valgrind >/dev/null && ! ldd "$CHECK" | grep -q 'libasan'; then
         -- "${VG[@]}" "$CHECK" --url "$HF_HEALTH_URL" -w 20 -c 30 -t 60
     expect_check "valgrind: refused" 2 "^HELIXFLOW HTTP CRITICAL: connection refused: " \
         -- "${VG[@]}" "$CHECK" --url "http://127.0.0.1:$CLOSED/health" -t 60
-    expect_check "valgrind: bad usage" 3 "^HELIXFLOW HTTP UNKNOWN: --url: empty URL\$" \
+    expect_check "valgrind: bad usage" 3 "^HELIXFLOW HTTP UNKNOWN: --url: empty value\$" \
         -- "${VG[@]}" "$CHECK" --url ''
 fi
 

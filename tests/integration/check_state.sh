@@ -18,11 +18,12 @@ echo "precious" >"$VICTIM" && chmod 0644 "$VICTIM"
 SUM=$(sha256sum "$VICTIM")
 
 # The checks that keep state; each as root with --state-dir in $W.
-CHECKS=(service resources backup cert db)
+CHECKS=(service resources backup cert db api)
 args_for() {
     case $1 in
     service) echo --no-cgroup ;;
     cert) echo --ca "$HF_CA" ;;
+    api) echo --metrics-url "$HF_METRICS_URL" ;;
     esac
 }
 

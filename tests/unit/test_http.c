@@ -1,6 +1,7 @@
 /* Unit tests: hf_http, against real HTTP and HTTPS servers on loopback
  * (tests/unit/fixtures/http/server.py, port 0) with certificates made by the
- * openssl CLI at start (fixtures/http/mkcerts.sh into a temp dir). */
+ * openssl CLI at start (fixtures/http/mkcerts.sh into a temp dir); the
+ * connection-reuse tests are in test_http_reuse.h (included). */
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -33,7 +34,7 @@ typedef struct world {
     char tmp[64];
     char fixtures[HF_PATH_MAX];
     char ca[HF_PATH_MAX], capath[HF_PATH_MAX];
-    srv plain, tls, expired, wrongname;
+    srv plain, tls, expired, wrongname, reuse;
 } world;
 
 /* ---- helpers: processes, servers ----------------------------------------- */
@@ -129,9 +130,9 @@ static int setup(void **state)
     if (mkdir(w.capath, 0700) < 0 || run_argv((const char *const[]){"cp", w.ca, cmd, NULL}) != 0 ||
         run_argv((const char *const[]){"openssl", "rehash", w.capath, NULL}) != 0)
         return -1;
-    /* all four start at once; then their ports */
-    static const char *const names[] = {"valid", "expired", "wrongname"};
-    srv *tls[] = {&w.tls, &w.expired, &w.wrongname};
+    /* all five start at once; then their ports */
+    static const char *const names[] = {"valid", "expired", "wrongname", "valid"};
+    srv *tls[] = {&w.tls, &w.expired, &w.wrongname, &w.reuse};
     if (srv_spawn(&w.plain, &w, NULL, NULL) < 0)
         return -1;
     for (size_t i = 0; i < HF_ARRAY_SIZE(names); i++) {
@@ -162,6 +163,7 @@ static int teardown(void **state)
     srv_stop(&w->tls);
     srv_stop(&w->expired);
     srv_stop(&w->wrongname);
+    srv_stop(&w->reuse);
     run_argv((const char *const[]){"rm", "-rf", w->tmp, NULL});
     return 0;
 }
@@ -518,6 +520,8 @@ static void test_threads(void **state)
     }
 }
 
+#include "test_http_reuse.h"
+
 /* ---- models over the wire ----------------------------------------------------- */
 
 static void probe_model(const world *w, const char *file, const char *model, bool ok,
@@ -680,6 +684,9 @@ int main(void)
         cmocka_unit_test(test_https_expired),
         cmocka_unit_test(test_https_wrong_name),
         cmocka_unit_test(test_threads),
+        cmocka_unit_test(test_reuse_one_handshake),
+        cmocka_unit_test(test_reuse_resumed_session),
+        cmocka_unit_test(test_reuse_threads),
         cmocka_unit_test(test_models_over_http),
         cmocka_unit_test(test_models_scanner),
         cmocka_unit_test(test_models_scanner_bad),
