@@ -38,7 +38,8 @@
  *  2. Out of time (ctx->shared: check_helixflow's share of its -t ended
  *     before this check's own timeout): UNKNOWN http.out_of_time "out of
  *     time: check_helixflow's -t left 384 ms for this check (the endpoint
- *     was not judged)", never CRITICAL, whatever the time waited.
+ *     was not judged)", unless the time waited is already beyond the critical
+ *     range: then the endpoint is proven slow (CRITICAL http.timeout).
  *  3. Certificate days through hf_check_days.h: the state from the exact
  *     figure, text rounded down to 0.1 and cert_days down to 0.01 (it was
  *     rounded to nearest: 29.996 days was "cert_days=30d").

@@ -50,13 +50,16 @@ static void hf_check_http_timeout(const hf_check_http_get *g, const hf_range *cr
                                   hf_check_http_fail *out)
 {
     out->timing = true;
-    if (g->shared)
+    /* Proven slow first: a wait already beyond the critical range is the
+     * endpoint's failure, whoever set the deadline; a shorter wait cut by
+     * check_helixflow's share of -t is our budget, not HelixFlow. */
+    if (hf_check_http_alert_from(crit, g->waited_s))
+        hf_check_http_set(out, HF_CRITICAL, "timeout", "no response within %.3f s (critical range %s): %s",
+                          g->waited_s, crit->text, g->res.error);
+    else if (g->shared)
         hf_check_http_set(out, HF_UNKNOWN, "out_of_time",
                           "out of time: check_helixflow's -t left %ld ms for this check "
                           "(the endpoint was not judged)", g->check_ms);
-    else if (hf_check_http_alert_from(crit, g->waited_s))
-        hf_check_http_set(out, HF_CRITICAL, "timeout", "no response within %.3f s (critical range %s): %s",
-                          g->waited_s, crit->text, g->res.error);
     else
         hf_check_http_set(out, HF_UNKNOWN, "timeout", "timed out after %.2f s: %s", g->waited_s,
                           g->res.error);

@@ -2,16 +2,16 @@
  * request that got no answer, shared by the http and api checks.
  *
  * The rule (by hf_http_probe's error):
- *   -ETIMEDOUT     UNKNOWN "out of time: check_helixflow's -t left 384 ms
- *                  for this check (the endpoint was not judged)" (what
- *                  "out_of_time"; 384 ms: the check's share, check_ms)
- *                  when the time was a share of a larger budget
- *                  (ctx->shared: check_helixflow's -t) that ended before
- *                  the check's own timeout: our budget ran out, not
- *                  HelixFlow (hf_check.h), whatever the time waited; else
- *                  CRITICAL "no response within 1.460 s (critical range 1)"
+ *   -ETIMEDOUT     CRITICAL "no response within 1.460 s (critical range 1)"
  *                  when the time already waited is beyond the critical
- *                  range: the server is at least that slow; else
+ *                  range: the server is at least that slow, whoever set
+ *                  the deadline; else UNKNOWN "out of time:
+ *                  check_helixflow's -t left 384 ms for this check (the
+ *                  endpoint was not judged)" (what "out_of_time"; 384 ms:
+ *                  the check's share, check_ms) when the time was a share
+ *                  of a larger budget (ctx->shared: check_helixflow's -t)
+ *                  that ended before the check's own timeout: our budget
+ *                  ran out, not HelixFlow (hf_check.h); else
  *                  UNKNOWN "timed out after 2.06 s" (what "timeout"): the
  *                  time actually waited, measured around the probe.
  *   -ECONNREFUSED  CRITICAL "connection refused"     (what "down")

@@ -173,8 +173,8 @@ expect_check "5 s server, -t 2 -c 3: UNKNOWN timed out after the time waited" 3 
 # Out of time: check_helixflow (one process, the core's kinds) gives each check
 # a share of its -t (here ~1.75 s, the http check alone). That share running
 # out before the check's own timeout (10 s) is not HelixFlow's failure: UNKNOWN
-# http.out_of_time, the endpoint not judged, even with -c 1 under the time
-# waited; the check's own shorter -t is a plain timeout.
+# http.out_of_time, the endpoint not judged; but a wait already beyond -c
+# proves it slow (CRITICAL); the check's own shorter -t is a plain timeout.
 ALL=$(hf_bin check_helixflow_kinds)
 if [ -x "$ALL" ]; then
     # --skip for every check of check_helixflow's but http (from its -h)
@@ -184,8 +184,8 @@ if [ -x "$ALL" ]; then
     expect_check "check_helixflow -t 2, 5 s server, -c 3: UNKNOWN out of time, not judged" 3 \
         "^HELIXFLOW DEPLOYMENT UNKNOWN: 1 problem: http: out of time: check_helixflow's -t left 1[0-9]{3} ms for this check \(the endpoint was not judged\) \| http_time=${N}s;0\.2;3;0\$" \
         -- "$ALL" "${SKIP[@]}" --health-url "$SLOW" --ca "$HF_CA" -t 2 --arg http=-c3
-    expect_check "check_helixflow -t 2, 5 s server, -c 1: still out of time, never CRITICAL" 3 \
-        "^HELIXFLOW DEPLOYMENT UNKNOWN: 1 problem: http: out of time: check_helixflow's -t left 1[0-9]{3} ms for this check \(the endpoint was not judged\) \| http_time=${N}s;0\.2;1;0\$" \
+    expect_check "check_helixflow -t 2, 5 s server, -c 1: waited beyond -c, CRITICAL (proven slow)" 2 \
+        "^HELIXFLOW DEPLOYMENT CRITICAL: 1 problem: http: no response within 1\.[0-9]{3} s \(critical range 1\): " \
         -- "$ALL" "${SKIP[@]}" --health-url "$SLOW" --ca "$HF_CA" -t 2
     expect_check "check_helixflow -t 5, http's own -t 1: its own timeout, UNKNOWN timed out" 3 \
         "^HELIXFLOW DEPLOYMENT UNKNOWN: 1 problem: http: timed out after 0\.[0-9]{2} s: GET " \

@@ -338,12 +338,12 @@ static void test_out_of_time(void **state)
             "out of time: check_helixflow's -t left 384 ms for this check (the endpoint was not judged)");
     assert_null(find_code(&r, "http.timeout"));
     hf_report_free(&r);
-    /* never CRITICAL under a share, even when the time waited is beyond -c */
+    /* but a wait already beyond -c proves the endpoint slow, whoever cut it */
     set(&s, "critical", "0.2");
     judge(&s, &g, &r);
-    assert_int_equal(r.state, HF_UNKNOWN);
-    finding(&r, "http.out_of_time", HF_UNKNOWN, "health",
-            "out of time: check_helixflow's -t left 384 ms for this check (the endpoint was not judged)");
+    assert_int_equal(r.state, HF_CRITICAL);
+    assert_non_null(find_code(&r, "http.timeout"));
+    assert_null(find_code(&r, "http.out_of_time"));
     hf_report_free(&r);
     hf_settings_free(&s);
 }
