@@ -432,15 +432,24 @@ static void test_real_proc_self(void **state)
 }
 
 /* Wait until pid runs path (exec done). */
+/* pid has exec'd path: its exe link names it and its argv (which the kernel
+ * sets up after switching exe) is in place, so an unprivileged reader of
+ * cmdline sees it too. */
 static bool wait_exec(pid_t pid, const char *path)
 {
     char link[64], buf[HF_PATH_MAX];
 
-    snprintf(link, sizeof(link), "/proc/%d/exe", (int)pid);
     for (int i = 0; i < 400; i++) {
+        snprintf(link, sizeof(link), "/proc/%d/exe", (int)pid);
         ssize_t n = readlink(link, buf, sizeof(buf) - 1);
-        if (n > 0 && (buf[n] = '\0', strcmp(buf, path) == 0))
-            return true;
+        if (n > 0 && (buf[n] = '\0', strcmp(buf, path) == 0)) {
+            char *cmd = NULL;
+            snprintf(link, sizeof(link), "/proc/%d/cmdline", (int)pid);
+            bool argv_ready = hf_file_read(link, 1 << 16, &cmd) > 0;
+            free(cmd);
+            if (argv_ready)
+                return true;
+        }
         usleep(5000);
     }
     return false;
