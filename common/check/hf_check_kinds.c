@@ -6,6 +6,7 @@
 
 const hf_check_kind *const hf_check_kinds[] = {
     &hf_check_service,
+    &hf_check_log,
     NULL,
 };
 
