@@ -159,22 +159,20 @@ static const char *log_base(const char *path)
 }
 
 /* "the last 15 minutes" (last) or "30 days". */
-static void log_span(hf_buf *b, long sec, bool last)
+static void log_span(char *out, size_t n, long sec, bool last)
 {
     static const struct { long n; const char *unit; } u[] = {
         {86400, "day"}, {3600, "hour"}, {60, "minute"}, {1, "second"}};
+    size_t i = 0;
+    long k;
 
-    for (size_t i = 0; i < HF_ARRAY_SIZE(u); i++) {
-        long k;
-        if (sec % u[i].n)
-            continue;
-        k = sec / u[i].n;
-        if (last && k == 1)
-            hf_buf_printf(b, "the last %s", u[i].unit);
-        else
-            hf_buf_printf(b, "%s%ld %s%s", last ? "the last " : "", k, u[i].unit, k == 1 ? "" : "s");
-        return;
-    }
+    while (i + 1 < HF_ARRAY_SIZE(u) && sec % u[i].n)
+        i++;
+    k = sec / u[i].n;
+    if (last && k == 1)
+        snprintf(out, n, "the last %s", u[i].unit);
+    else
+        snprintf(out, n, "%s%ld %s%s", last ? "the last " : "", k, u[i].unit, k == 1 ? "" : "s");
 }
 
 /* "api-gateway.log: 3, auth-service.log: 1": this run's new lines of class
@@ -202,8 +200,10 @@ static void log_by_file(const hf_logs_result *r, int c, hf_buf *b)
     }
 }
 
+/* Class c's finding, summary part and metric: v lines in its window
+ * (span: its words), this run's among them. */
 static void log_class(const hf_settings *s, const hf_logs_result *r, int c, uint64_t v,
-                      hf_report *out)
+                      const char *span, hf_report *out)
 {
     const hf_range *w = hf_settings_range(s, (size_t)(LOG_WARN + c));
     const hf_range *cr = hf_settings_range(s, (size_t)(LOG_CRIT + c));
@@ -211,17 +211,15 @@ static void log_class(const hf_settings *s, const hf_logs_result *r, int c, uint
     uint64_t fresh = r->count[c];
     hf_buf b = {0};
 
-    if (c == HF_LOGS_SECURITY) {
-        hf_buf_printf(&b, "%" PRIu64 " security events in ", v);
-        log_span(&b, hf_settings_long(s, LOG_SECURITY_WINDOW), false);
-        hf_buf_printf(&b, " (%" PRIu64 " new)", fresh);
-    } else {
-        hf_buf_printf(&b, "%" PRIu64 " %s line%s in ", v, hf_logs_class_name(c), v == 1 ? "" : "s");
-        log_span(&b, hf_settings_long(s, LOG_WINDOW), true);
-        hf_buf_printf(&b, " in %zu file%s", r->nwatched, r->nwatched == 1 ? "" : "s");
-        if (fresh != v)
-            hf_buf_printf(&b, " (%" PRIu64 " new)", fresh);
-    }
+    if (c == HF_LOGS_SECURITY)
+        hf_buf_printf(&b, "%" PRIu64 " security events in %s (%" PRIu64 " new)", v, span, fresh);
+    else if (fresh != v)
+        hf_buf_printf(&b, "%" PRIu64 " %s line%s in %s in %zu file%s (%" PRIu64 " new)", v,
+                      hf_logs_class_name(c), v == 1 ? "" : "s", span, r->nwatched,
+                      r->nwatched == 1 ? "" : "s", fresh);
+    else
+        hf_buf_printf(&b, "%" PRIu64 " %s line%s in %s in %zu file%s", v, hf_logs_class_name(c),
+                      v == 1 ? "" : "s", span, r->nwatched, r->nwatched == 1 ? "" : "s");
     if (fresh) {
         hf_buf_append(&b, " (", 2);
         log_by_file(r, c, &b);
@@ -278,10 +276,16 @@ static void log_lines(const hf_logs_result *r, hf_report *out)
 void hf_check_log_judge(const hf_settings *s, const hf_logs_result *res, const hf_logs_state *st,
                         double now, hf_report *out)
 {
+    long win = hf_settings_long(s, LOG_WINDOW), swin = hf_settings_long(s, LOG_SECURITY_WINDOW);
+    char span[48], sspan[48];
+
+    log_span(span, sizeof(span), win, true);
+    log_span(sspan, sizeof(sspan), swin, false);
     for (int c = 0; c < HF_LOGS_NCLASS; c++) {
-        double win = (double)hf_settings_long(s, c == HF_LOGS_SECURITY ? LOG_SECURITY_WINDOW : LOG_WINDOW);
-        uint64_t v = st ? hf_logs_state_window_sum(st, now, c, win) : 0;
-        log_class(s, res, c, v < res->count[c] ? res->count[c] : v, out);   /* never below this run's */
+        bool sec = c == HF_LOGS_SECURITY;
+        uint64_t v = st ? hf_logs_state_window_sum(st, now, c, (double)(sec ? swin : win)) : 0;
+        /* never below this run's own lines (the window could not take them) */
+        log_class(s, res, c, v < res->count[c] ? res->count[c] : v, sec ? sspan : span, out);
     }
     if (res->first_run && !hf_settings_flag(s, LOG_READ_EXISTING))
         hf_report_summary(out, "first run: reading starts at the end of each file");
