@@ -8,6 +8,7 @@
 #include "hf_cert.h"
 #include "hf_check.h"
 #include "hf_db.h"
+#include "hf_logs.h"
 #include "hf_process.h"
 #include "hf_resources.h"
 #include "hf_backup.h"
@@ -44,5 +45,9 @@ void hf_check_http_judge(const hf_settings *s, const hf_check_http_get *g, hf_re
  * gives the previous sample and the window, and is updated. */
 void hf_check_api_judge(const hf_settings *s, const hf_check_api_probe *p, hf_prom_api_state *st,
                         hf_report *out);
+/* log: per class the lines in its window (st holds this run's lines, added
+ * with hf_logs_state_window_add at now), file events, the last lines. */
+void hf_check_log_judge(const hf_settings *s, const hf_logs_result *res, const hf_logs_state *st,
+                        double now, hf_report *out);
 
 #endif

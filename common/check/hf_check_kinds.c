@@ -12,6 +12,7 @@ const hf_check_kind *const hf_check_kinds[] = {
     &hf_check_cert,
     &hf_check_db,
     &hf_check_backup,
+    &hf_check_log,
     NULL,
 };
 

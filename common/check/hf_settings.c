@@ -92,10 +92,10 @@ static int hf_settings_number(const hf_setting_def *d, const char *value, double
     if (!value || hf_parse_double(value, out) < 0 || *out < d->min || *out > d->max ||
         (d->type == HF_SET_LONG && *out != (double)(long)*out)) {
         if (isinf(d->max))          /* no upper bound */
-            hf_err_set(err, n, "'%s' is not a %s >= %g", value ? value : "",
+            hf_err_set(err, n, "'%s' is not a %s >= %.15g", value ? value : "",
                        d->type == HF_SET_LONG ? "whole number" : "number", d->min);
         else
-            hf_err_set(err, n, "'%s' is not a %s from %g to %g", value ? value : "",
+            hf_err_set(err, n, "'%s' is not a %s from %.15g to %.15g", value ? value : "",
                        d->type == HF_SET_LONG ? "whole number" : "number", d->min, d->max);
         return -EINVAL;
     }

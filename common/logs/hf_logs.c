@@ -67,9 +67,8 @@ static int ctx_init(hfl_ctx *c, const hf_logs_config *cfg, hf_logs_state *st, hf
     if (cfg->time_budget_ms > 0)
         c->deadline = hf_mono_now() + (double)cfg->time_budget_ms / 1000.0;
     c->nring = cfg->last_lines;
-    c->buf = malloc(c->bufsz);
-    c->ring = c->nring ? calloc(c->nring, sizeof(*c->ring)) : NULL;
-    if (!c->buf || (c->nring && !c->ring))
+    c->ring = c->nring ? calloc(c->nring, sizeof(*c->ring)) : NULL;     /* c->buf: on first read */
+    if (c->nring && !c->ring)
         return -ENOMEM;
     return hf_logs_scan_init(&c->scan, cfg->matcher, hfl_on_line, c);
 }

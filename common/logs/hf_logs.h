@@ -96,6 +96,8 @@ typedef struct hf_logs_scan {
     uint16_t anc_key[64];       /* per literal: its anchor pair, each byte | 0x20 */
     size_t anc_np;
     bool anc_tuned, anc_avx2;
+    unsigned char *wm_shift;    /* Wu-Manber shift table (owned, 64 KiB): built by a feed,
+                                 * only when the SIMD anchors do not apply */
     char *win;                  /* regex window (owned), when the matcher has regex classes */
     char *scratch;              /* regexec subject, NUL-terminated (owned) */
     size_t win_len;

@@ -4,7 +4,9 @@
  * the first buffer a scanner sees); SSE2 or AVX2 (chosen at run time) find
  * the positions holding an anchor pair, 16 or 32 at a time, and only those
  * are verified. Elsewhere: Wu-Manber with 2-byte blocks (a 64 KiB shift table
- * indexed by raw byte pairs, no folding in the hot loop). */
+ * indexed by raw byte pairs, no folding in the hot loop), built by the
+ * scanner when it first has bytes to scan and only when SIMD does not apply:
+ * a run with nothing new to read never builds (nor faults in) a table. */
 #include "hf_logs.h"
 
 #include <stdint.h>
@@ -161,10 +163,8 @@ void hfl_anchors_tune(hf_logs_scan *s, const unsigned char *p, size_t n)
     s->anc_tuned = true;
     if (!m->simd || m->minlen < 2 || !(cnt = calloc(65536, sizeof(*cnt))))
         return;
-    for (size_t i = 0; i + 1 < n; i++) {
-        unsigned key = (unsigned)(p[i] | 0x20) << 8 | (p[i + 1] | 0x20);
-        cnt[key] += m->pairmap[key];
-    }
+    for (size_t i = 0; i + 1 < n; i++)      /* (only the literals' pairs are looked at) */
+        cnt[(unsigned)(p[i] | 0x20) << 8 | (p[i + 1] | 0x20)]++;
     for (size_t i = 0; i < m->nlits; i++) {
         const lit *l = &m->lits[i];
         uint64_t best = UINT64_MAX;
@@ -181,11 +181,53 @@ void hfl_anchors_tune(hf_logs_scan *s, const unsigned char *p, size_t n)
     hfl_anchors_build(s);
 }
 
+/* Whether the scanner searches with Wu-Manber (needs the shift table). */
+static bool wm_needed(const hf_logs_scan *s)
+{
+#ifdef HF_LOGS_SIMD
+    if (s->m->simd && s->anc_np != SIZE_MAX)
+        return false;
+#endif
+    return s->m->minlen >= 2;
+}
+
+static void set_shift(unsigned char *shift, unsigned char a, unsigned char b, unsigned char v)
+{
+    unsigned char as[2] = {a, (a >= 'a' && a <= 'z') ? (unsigned char)(a - 32) : a};
+    unsigned char bs[2] = {b, (b >= 'a' && b <= 'z') ? (unsigned char)(b - 32) : b};
+
+    for (int i = 0; i < 2; i++)
+        for (int j = 0; j < 2; j++) {
+            unsigned idx = (unsigned)as[i] << 8 | bs[j];
+            if (shift[idx] > v)
+                shift[idx] = v;
+        }
+}
+
+/* The shift table, when this scanner needs one and has none yet. Out of
+ * memory leaves none: wm_find then verifies every position (slower, the
+ * same result). */
+void hfl_wm_prepare(hf_logs_scan *s)
+{
+    const hf_logs_matcher *m = s->m;
+    unsigned char *shift;
+
+    if (!wm_needed(s) || !(shift = malloc(65536)))
+        return;
+    memset(shift, (int)(m->minlen - 1), 65536);
+    for (size_t i = 0; i < m->nlits; i++)
+        for (size_t k = 0; k + 2 <= m->minlen; k++)
+            set_shift(shift, m->lits[i].s[k], m->lits[i].s[k + 1], (unsigned char)(m->minlen - 2 - k));
+    s->wm_shift = shift;
+}
+
 /* First position in [p, end) where a literal starts; *mask gets the classes
  * of every literal starting there. NULL when none. */
-static const unsigned char *wm_find(const hf_logs_matcher *m, const unsigned char *p,
+static const unsigned char *wm_find(const hf_logs_scan *sc, const unsigned char *p,
                                     const unsigned char *end, unsigned *mask)
 {
+    const hf_logs_matcher *m = sc->m;
+    const unsigned char *shift = sc->wm_shift;
     size_t ml = m->minlen;
 
     if (!m->nlits || (size_t)(end - p) < ml)
@@ -206,7 +248,7 @@ static const unsigned char *wm_find(const hf_logs_matcher *m, const unsigned cha
         return NULL;
     }
     for (const unsigned char *g = p + ml - 2, *last = end - 2; g <= last;) {
-        unsigned s = m->shift[(unsigned)g[0] << 8 | g[1]];
+        unsigned s = shift ? shift[(unsigned)g[0] << 8 | g[1]] : 0;
         if (s) {
             g += s;
             continue;
@@ -237,7 +279,7 @@ const unsigned char *hfl_lfind(const hf_logs_scan *s, const unsigned char *lo,
         return simd_find(s, lo, p, end, mask, qs);
 #endif
     (void)lo;
-    *qs = wm_find(s->m, p, end, mask);
+    *qs = wm_find(s, p, end, mask);
     return *qs;
 }
 

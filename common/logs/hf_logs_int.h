@@ -29,7 +29,8 @@ typedef struct hfl_ctx {
     hf_logs_state *st;
     hf_logs_result *res;
     hf_logs_scan scan;
-    char *buf;
+    char *buf;                  /* bufsz bytes, allocated by the first read (hfl_buf_ready):
+                                 * a call with nothing new to read never maps it */
     size_t bufsz;
     uint64_t budget_left;
     double deadline;            /* hf_mono_now() limit, 0 = none */
@@ -48,6 +49,7 @@ typedef struct hfl_ctx {
 const char *hfl_file_kind(mode_t mode);
 int hfl_event(hfl_ctx *c, enum hf_logs_event_kind k, const char *path, const char *detail);
 long hfl_fresult(hfl_ctx *c, const char *path);
+int hfl_buf_ready(hfl_ctx *c);          /* 0 or -ENOMEM */
 int hfl_read_entry(hfl_ctx *c, size_t idx);
 void hfl_fingerprint_fd(int fd, hf_logs_fstate *e);
 void hfl_on_line(void *ctx, unsigned classes, const char *text, size_t tlen, uint64_t len);

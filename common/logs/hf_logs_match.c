@@ -1,10 +1,11 @@
 /* hf_logs_match: patterns -> matcher, and the streaming line classifier.
  *
  * Classes whose pattern is a plain alternation of literals share one
- * case-insensitive multi-literal scanner (Wu-Manber with 2-byte blocks: a
- * 64 KiB shift table indexed by raw byte pairs, so no folding in the hot
- * loop). Complete lines inside a buffer are scanned in place as one block:
- * only lines with a match are looked at individually. Other classes go to
+ * case-insensitive multi-literal scanner (hf_logs_find.c: a SIMD anchor
+ * filter, or Wu-Manber with 2-byte blocks whose 64 KiB shift table each
+ * scanner builds on its first bytes, only when it needs it). Complete lines
+ * inside a buffer are scanned in place as one block: only lines with a
+ * match are looked at individually. Other classes go to
  * regexec(3) with REG_STARTEND (NUL bytes are ordinary bytes); a line longer
  * than HF_LOGS_REGEX_WINDOW is matched through windows of that size that
  * overlap by half, so memory stays bounded. */
@@ -12,6 +13,7 @@
 
 #include <errno.h>
 #include <regex.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -68,19 +70,6 @@ static bool add_literals(hf_logs_matcher *m, const char *re, unsigned mask)
     return true;
 }
 
-static void set_shift(hf_logs_matcher *m, unsigned char a, unsigned char b, unsigned char v)
-{
-    unsigned char as[2] = {a, (a >= 'a' && a <= 'z') ? (unsigned char)(a - 32) : a};
-    unsigned char bs[2] = {b, (b >= 'a' && b <= 'z') ? (unsigned char)(b - 32) : b};
-
-    for (int i = 0; i < 2; i++)
-        for (int j = 0; j < 2; j++) {
-            unsigned idx = (unsigned)as[i] << 8 | bs[j];
-            if (m->shift[idx] > v)
-                m->shift[idx] = v;
-        }
-}
-
 static void pick_pair(lit *l)
 {
     unsigned best = UINT32_MAX;
@@ -114,39 +103,41 @@ static void build_tables(hf_logs_matcher *m)
     }
     if (m->minlen < 2)
         return;
-    for (size_t i = 0; i < m->nlits; i++) {
-        pick_pair(&m->lits[i]);
-        for (size_t k = 0; k + 1 < m->lits[i].len; k++)
-            m->pairmap[(unsigned)(m->lits[i].s[k] | 0x20) << 8 | (m->lits[i].s[k + 1] | 0x20)] = 1;
-    }
-    m->simd = true;
-    memset(m->shift, (int)(m->minlen - 1), sizeof(m->shift));
     for (size_t i = 0; i < m->nlits; i++)
-        for (size_t k = 0; k + 2 <= m->minlen; k++)
-            set_shift(m, m->lits[i].s[k], m->lits[i].s[k + 1], (unsigned char)(m->minlen - 2 - k));
+        pick_pair(&m->lits[i]);
+    m->simd = true;
+}
+
+/* Undo a half-added alternation of class bit: the literals it appended,
+ * and its bit on the ones it shared. */
+static void undo_literals(hf_logs_matcher *m, size_t save, unsigned bit)
+{
+    m->nlits = save;
+    for (size_t i = 0; i < save; i++)
+        m->lits[i].mask &= ~bit;
 }
 
 int hf_logs_matcher_new(const char *const re[HF_LOGS_NCLASS], unsigned flags,
                         hf_logs_matcher **out, char *err, size_t errlen)
 {
-    hf_logs_matcher *m = calloc(1, sizeof(*m));
+    /* not calloc: lits[] (most of it) is filled as used; the rest is zeroed */
+    hf_logs_matcher *m = malloc(sizeof(*m));
 
     *out = NULL;
     if (!m)
         return -ENOMEM;
+    memset(m, 0, offsetof(hf_logs_matcher, lits));
+    memset(&m->nlits, 0, sizeof(*m) - offsetof(hf_logs_matcher, nlits));
     for (int c = 0; c < HF_LOGS_NCLASS; c++) {
         const char *p = re && re[c] && re[c][0] ? re[c] : hf_logs_defaults[c];
         size_t save = m->nlits;
-        lit saved[MAX_LITS];
         int rc;
 
-        memcpy(saved, m->lits, sizeof(saved));
         if (!(flags & HF_LOGS_FORCE_REGEX) && add_literals(m, p, HF_LOGS_CLASS_BIT(c))) {
             m->lit_classes |= HF_LOGS_CLASS_BIT(c);
             continue;
         }
-        memcpy(m->lits, saved, sizeof(saved));  /* undo a half-added alternation */
-        m->nlits = save;
+        undo_literals(m, save, HF_LOGS_CLASS_BIT(c));
         rc = regcomp(&m->re[c], p, REG_EXTENDED | REG_ICASE | REG_NOSUB);
         if (rc != 0) {
             char msg[128];
@@ -264,7 +255,9 @@ void hf_logs_scan_free(hf_logs_scan *s)
         return;
     free(s->win);
     free(s->scratch);
+    free(s->wm_shift);
     s->win = s->scratch = NULL;
+    s->wm_shift = NULL;
 }
 
 void hf_logs_scan_reset_line(hf_logs_scan *s)
@@ -389,6 +382,8 @@ void hf_logs_scan_feed(hf_logs_scan *s, const char *buf, size_t len)
     end = p + len;
     if (!s->anc_tuned && len >= 4096)
         hfl_anchors_tune(s, p, len < 65536 ? len : 65536);
+    if (!s->wm_shift)
+        hfl_wm_prepare(s);      /* after tuning: it decides whether SIMD applies */
     if (s->line_len > 0) {
         const unsigned char *first = memchr(p, '\n', len);
         if (!first) {

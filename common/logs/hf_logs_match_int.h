@@ -27,8 +27,11 @@ struct hf_logs_matcher {
     size_t nlits, minlen, maxlen;
     unsigned char first[256];   /* minlen == 1: byte may start a literal */
     bool simd;                  /* the SIMD anchor filter applies (minlen >= 2) */
-    unsigned char pairmap[65536];       /* (b0|0x20)<<8|(b1|0x20) -> literal pair seen (1) */
-    unsigned char shift[65536]; /* raw (b0 << 8 | b1) -> safe shift */
+    /* No 64 KiB tables here: built (calloc + memset) by every matcher, they
+     * were 53 of the 137 page faults of a Nagios run with nothing new to
+     * read. The Wu-Manber shift table belongs to a scanner, built on its
+     * first bytes and only when the SIMD filter does not apply
+     * (hfl_wm_prepare); anchor tuning counts byte pairs directly. */
 };
 
 static inline unsigned char fold(unsigned char c)
@@ -64,6 +67,7 @@ static inline unsigned byte_weight(unsigned char c)
 void hfl_anchors_build(hf_logs_scan *s);
 void hfl_anchors_tune(hf_logs_scan *s, const unsigned char *p, size_t n);
 void hfl_anchors_cpu(hf_logs_scan *s);
+void hfl_wm_prepare(hf_logs_scan *s);
 const unsigned char *hfl_lfind(const hf_logs_scan *s, const unsigned char *lo, const unsigned char *p,
                                const unsigned char *end, unsigned *mask, const unsigned char **qs);
 

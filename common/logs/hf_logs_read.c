@@ -141,6 +141,13 @@ static uint64_t resume_partial(hfl_ctx *c, int fd, const hf_logs_fstate *e)
     return line_start + from;
 }
 
+int hfl_buf_ready(hfl_ctx *c)
+{
+    if (!c->buf && !(c->buf = malloc(c->bufsz)))
+        return -ENOMEM;
+    return 0;
+}
+
 /* Read entry idx from its offset to EOF (or the budget). Returns 0 or -ENOMEM. */
 int hfl_read_entry(hfl_ctx *c, size_t idx)
 {
@@ -152,7 +159,7 @@ int hfl_read_entry(hfl_ctx *c, size_t idx)
     long fi = hfl_fresult(c, e->origin ? e->origin : e->path);
     int fd;
 
-    if (fi < 0)
+    if (fi < 0 || hfl_buf_ready(c) < 0)
         return -ENOMEM;
     fd = open(e->path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     if (fd < 0 || fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode) || (uint64_t)sb.st_ino != e->ino ||

@@ -455,6 +455,10 @@ static void position_at_end(hfl_ctx *c, hf_logs_fstate *e, const char *path)
     if (fd < 0)
         return;
     hfl_fingerprint_fd(fd, e);
+    if (size && hfl_buf_ready(c) < 0) {     /* out of memory: the last line is not held back */
+        close(fd);
+        return;
+    }
     n = size ? pread(fd, c->buf, (size_t)(size - from), (off_t)from) : 0;
     close(fd);
     if (n <= 0 || (uint64_t)n != size - from)

@@ -155,31 +155,87 @@ int hf_logs_state_lock(const char *path, long timeout_ms, char *err, size_t errl
 
 static void put_escaped(hf_buf *b, const char *s)
 {
+    size_t run = 0;             /* bytes before s[i] not yet appended */
+
     for (size_t i = 0; s[i]; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (c <= ' ' || c == '%' || c >= 0x7f || (i == 0 && c == '-'))
-            hf_buf_printf(b, "%%%02X", c);
-        else
-            hf_buf_append(b, (const char *)&c, 1);
+        if (!(c <= ' ' || c == '%' || c >= 0x7f || (i == 0 && c == '-'))) {
+            run++;
+            continue;
+        }
+        char esc[3] = {'%', "0123456789ABCDEF"[c >> 4], "0123456789ABCDEF"[c & 15]};
+        hf_buf_append(b, s + i - run, run);
+        hf_buf_append(b, esc, 3);
+        run = 0;
     }
+    hf_buf_append(b, s + strlen(s) - run, run);
+}
+
+/* Numbers without printf: a save runs on every call, also the ones with
+ * nothing new to read, where printf formatting these records was about a
+ * tenth of the instructions (47k of 476k, callgrind). */
+static void put_u64(hf_buf *b, char sep, uint64_t v)
+{
+    char t[24];
+    size_t i = sizeof(t);
+
+    do
+        t[--i] = (char)('0' + v % 10);
+    while ((v /= 10));
+    t[--i] = sep;
+    hf_buf_append(b, t + i, sizeof(t) - i);
+}
+
+static void put_i64(hf_buf *b, char sep, int64_t v)
+{
+    if (v >= 0) {
+        put_u64(b, sep, (uint64_t)v);
+        return;
+    }
+    hf_buf_append(b, &sep, 1);
+    put_u64(b, '-', 0 - (uint64_t)v);
+}
+
+static void put_hex16(hf_buf *b, char sep, uint64_t v)
+{
+    char t[17];
+
+    t[0] = sep;
+    for (int i = 16; i > 0; i--, v >>= 4)
+        t[i] = "0123456789abcdef"[v & 15];
+    hf_buf_append(b, t, sizeof(t));
 }
 
 static void format_state(const hf_logs_state *st, hf_buf *b)
 {
-    hf_buf_printf(b, "%s %d\nsaved %" PRId64 "\n", STATE_MAGIC, STATE_VERSION, st->saved_ns);
+    hf_buf_append(b, STATE_MAGIC, strlen(STATE_MAGIC));
+    put_u64(b, ' ', STATE_VERSION);
+    hf_buf_append(b, "\nsaved", 6);
+    put_i64(b, ' ', st->saved_ns);
+    hf_buf_append(b, "\n", 1);
     for (size_t i = 0; i < st->nwin; i++) {
         const hf_logs_bucket *w = &st->win[i];
-        hf_buf_printf(b, "win %" PRId64 " %" PRIu32, w->start, w->span);
+        hf_buf_append(b, "win", 3);
+        put_i64(b, ' ', w->start);
+        put_u64(b, ' ', w->span);
         for (int c = 0; c < HF_LOGS_NCLASS; c++)
-            hf_buf_printf(b, " %" PRIu64, w->count[c]);
+            put_u64(b, ' ', w->count[c]);
         hf_buf_append(b, "\n", 1);
     }
     for (size_t i = 0; i < st->nfiles; i++) {
         const hf_logs_fstate *f = &st->files[i];
-        hf_buf_printf(b, "file %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRId64
-                      " %016" PRIx64 " %" PRIu32 " %" PRIu64 " %u %d ",
-                      f->dev, f->ino, f->offset, f->size, f->mtime_ns, f->fp, f->fp_len,
-                      f->partial, f->pflags, f->rotated ? 1 : 0);
+        hf_buf_append(b, "file", 4);
+        put_u64(b, ' ', f->dev);
+        put_u64(b, ' ', f->ino);
+        put_u64(b, ' ', f->offset);
+        put_u64(b, ' ', f->size);
+        put_i64(b, ' ', f->mtime_ns);
+        put_hex16(b, ' ', f->fp);
+        put_u64(b, ' ', f->fp_len);
+        put_u64(b, ' ', f->partial);
+        put_u64(b, ' ', f->pflags);
+        put_u64(b, ' ', f->rotated ? 1 : 0);
+        hf_buf_append(b, " ", 1);
         put_escaped(b, f->path);
         hf_buf_append(b, " ", 1);
         if (f->origin)
@@ -188,8 +244,12 @@ static void format_state(const hf_logs_state *st, hf_buf *b)
             hf_buf_append(b, "-", 1);
         hf_buf_append(b, "\n", 1);
     }
-    if (!b->oom)
-        hf_buf_printf(b, "end %016" PRIx64 "\n", hf_hash64(b->s, b->len, HF_HASH_SEED));
+    if (!b->oom) {
+        uint64_t h = hf_hash64(b->s, b->len, HF_HASH_SEED);
+        hf_buf_append(b, "end", 3);
+        put_hex16(b, ' ', h);
+        hf_buf_append(b, "\n", 1);
+    }
 }
 
 int hf_logs_state_save(const hf_logs_state *st, const char *path, char *err, size_t errlen)

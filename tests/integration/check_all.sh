@@ -49,11 +49,26 @@ expect_check "then OK again" 0 '^HELIXFLOW DEPLOYMENT OK: 8 checks passed \| ' -
 expect_check "--skip leaves checks out" 0 '^HELIXFLOW DEPLOYMENT OK: 2 checks passed \| service_api-gateway=3;;1:;0 .*cert_' \
   -- "${run[@]}" --skip resources --skip http --skip api --skip db --skip backup --skip log
 
+# -t is shared out: with -t 1 and a slow health endpoint, http gets its share
+# and runs out of it (UNKNOWN out of time, not a failure of HelixFlow); the
+# checks that finished keep their findings and perfdata. The api check's
+# thresholds are calm (the test bed's latency figures move), so the state is
+# the out-of-time UNKNOWN alone, deterministically.
 "$HF_TESTBED" health "$HF_ROOT" slow >/dev/null
-expect_check "-t 1 with a slow health endpoint: UNKNOWN" 3 '^HELIXFLOW DEPLOYMENT UNKNOWN: ' \
+expect_check "-t 1 with a slow health endpoint: UNKNOWN out of time for http, the rest reported" 3 \
+  "^HELIXFLOW DEPLOYMENT UNKNOWN: 1 problem: http: out of time: check_helixflow's -t left [0-9]+ ms for this check \\(the endpoint was not judged\\) \\| service_api-gateway=3;;1:;0 .* http_time=[0-9.]+s;5;9;0 .*api_rate=.* cert_api-gateway\\.crt=.* backup_age=" \
   -- "$CHECK" --root "$HF_ROOT" --state-dir "$state" --ca "$HF_CA" --health-url "$HF_HEALTH_URL" \
-     --metrics-url "$HF_METRICS_URL" -t 1 --skip resources --skip db --skip log
+     --metrics-url "$HF_METRICS_URL" -t 1 --skip resources --skip db --skip log \
+     --arg http=-w5 --arg http=-c9 --arg api=--p95-warning=100 --arg api=--p95-critical=100
 "$HF_TESTBED" health "$HF_ROOT" ok >/dev/null
+
+# --arg reaches its check only: another root for the service check leaves the
+# others on the test bed.
+expect_check "--arg service=--root=ELSEWHERE: the service check alone moves" 2 \
+  "^HELIXFLOW DEPLOYMENT CRITICAL: 5 problems: service: api-gateway down \\(0 processes\\), service: api-gateway-grpc down \\(0 processes\\), service: auth-service down \\(0 processes\\) and 2 more \\| .* db_req_1h=[0-9]+;;;0 .* backup_age=[0-9]+s;93600;180000;0 " \
+  -- "${run[@]}" --arg service=--root="$TB_DIR/elsewhere"
+ok "... and only the five services are problems" \
+  test "$(printf '%s\n' "$TB_OUT" | grep -c '^\[CRITICAL\] service: ')" = 5
 
 USAGE="Usage: check_helixflow [--root DIR] [--state-dir DIR] [--ca FILE] [--health-url URL] [--models-url URL] [--metrics-url URL] [--model ID] [--skip CHECK]... [--arg CHECK=ARG]... [-t SECONDS] [-v]"
 expect_exact "unknown --skip" 3 \
@@ -61,7 +76,7 @@ expect_exact "unknown --skip" 3 \
   -- "$CHECK" --skip nothing
 ok "unknown --skip: usage line" test "$(printf '%s\n' "$TB_OUT" | sed -n 2p)" = "$USAGE"
 expect_exact "stray argument" 3 "HELIXFLOW DEPLOYMENT UNKNOWN: unexpected argument 'extra'" -- "$CHECK" extra
-expect_exact "bad -t" 3 "HELIXFLOW DEPLOYMENT UNKNOWN: -t: 'soon' is not a number >= 1" -- "$CHECK" -t soon
+expect_exact "bad -t" 3 "HELIXFLOW DEPLOYMENT UNKNOWN: -t: 'soon' is not a number from 1 to 3600" -- "$CHECK" -t soon
 expect_exact "a bad argument for one check is that check's UNKNOWN" 3 \
   "HELIXFLOW DEPLOYMENT UNKNOWN: 1 problem: service: unknown option '--bogus'" \
   -- "$CHECK" --root "$HF_ROOT" --arg service=--bogus --skip resources --skip http --skip api \

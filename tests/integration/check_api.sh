@@ -142,7 +142,7 @@ expect_check "silent server, -t 2 --p95-critical 1: CRITICAL, the wait proves it
     "^HELIXFLOW API CRITICAL: metrics page: no response within 1\.[0-9]{3} s \(critical range 1\): GET ${HANG//./\\.}: " \
     -- "$CHECK" --metrics-url "$HANG" --state-dir "$(sd)" -t 2 --p95-critical 1
 # out of time: check_helixflow's share of its -t ran out first, not judged
-ALL=$(hf_bin check_helixflow_kinds)
+ALL=$(hf_bin check_helixflow)
 if [ -x "$ALL" ]; then
     # --skip for every check of check_helixflow's but api (from its -h)
     mapfile -t SKIP < <("$ALL" -h | sed -n 's/.* in one process (\([^)]*\)).*/\1/p' | tr -d , |

@@ -175,7 +175,7 @@ expect_check "5 s server, -t 2 -c 3: UNKNOWN timed out after the time waited" 3 
 # out before the check's own timeout (10 s) is not HelixFlow's failure: UNKNOWN
 # http.out_of_time, the endpoint not judged; but a wait already beyond -c
 # proves it slow (CRITICAL); the check's own shorter -t is a plain timeout.
-ALL=$(hf_bin check_helixflow_kinds)
+ALL=$(hf_bin check_helixflow)
 if [ -x "$ALL" ]; then
     # --skip for every check of check_helixflow's but http (from its -h)
     mapfile -t SKIP < <("$ALL" -h | sed -n 's/.* in one process (\([^)]*\)).*/\1/p' | tr -d , |

@@ -25,7 +25,8 @@
 
 #include "hf_cert.h"
 #include "hf_cert_int.h"           /* hf_cert_url_parse */
-#include "modes.h"
+#include "hfn_args.h"
+#include "hfn_main.h"
 
 #include "test_cert.h"
 
@@ -556,7 +557,7 @@ static char *run_mode(int argc, const char *const *argv, int *rc)
     fflush(stdout);
     saved = dup(STDOUT_FILENO);
     dup2(fd, STDOUT_FILENO);
-    *rc = hfn_main(&hfm_cert, argc, (char **)(uintptr_t)argv);
+    *rc = hfn_check_main(&hf_check_cert, argc, (char **)(uintptr_t)argv);
     alarm(0);
     fflush(stdout);
     dup2(saved, STDOUT_FILENO);
@@ -568,8 +569,7 @@ static char *run_mode(int argc, const char *const *argv, int *rc)
 
 static void test_mode_usage(void **state)
 {
-    static const char usage[] = "Usage: check_helixflow_cert [--cert FILE]... [--ca FILE] [--capath DIR] "
-        "[--no-verify] [--url URL] [-w DAYS] [-c DAYS] [--root DIR] [--state-dir DIR]\n";
+    hf_buf ub = {0};
     const char *a1[] = {"check_helixflow_cert", "--url", "http://x/", NULL};
     const char *a2[] = {"check_helixflow_cert", "--no-verify", "--ca", "ca.crt", NULL};
     const char *a3[] = {"check_helixflow_cert", "--cert", NULL};
@@ -578,6 +578,9 @@ static void test_mode_usage(void **state)
     int rc;
 
     (void)state;
+    hfn_args_usage(&ub, &hf_check_cert);           /* the usage line made from the settings table */
+    const char *usage = hf_buf_str(&ub);
+    assert_non_null(strstr(usage, "Usage: check_helixflow_cert [-w DAYS] [-c DAYS] [--cert FILE]... "));
     out = run_mode(3, a1, &rc);
     assert_int_equal(rc, 3);
     snprintf(want, sizeof(want), "HELIXFLOW CERT UNKNOWN: --url: 'http://x/' is not an https URL\n%s", usage);
@@ -593,6 +596,7 @@ static void test_mode_usage(void **state)
     snprintf(want, sizeof(want), "HELIXFLOW CERT UNKNOWN: option '--cert' needs a value\n%s", usage);
     assert_string_equal(out, want);
     free(out);
+    hf_buf_free(&ub);
 }
 
 static int teardown(void **state)

@@ -194,6 +194,65 @@ static void test_literal_equals_regex(void **state)
     free(buf);
 }
 
+/* More than 16 distinct anchor pairs: the SIMD filter steps aside and the
+ * scanner builds its Wu-Manber shift table on its first bytes (never
+ * before: a matcher holds no 64 KiB table); the counts equal regexec's. */
+static void test_wu_manber_path(void **state)
+{
+    const char *const many[HF_LOGS_NCLASS] = {
+        "alpha|bravo|charlie|delta|echo|foxtrot|golf|hotel|india|juliet|kilo|lima|mike|november|oscar|papa|quebec|romeo",
+        "sierra|tango", "uniform|victor", "whiskey|xray|yankee|zulu"};
+    const char *words[] = {"Alpha ", "BRAVO", "charlie ", "delta", "ECHO ", "foxtrot", "Golf ", "hotel",
+                           "india ", "juliet", "kilo ", "lima", "mike ", "November", "oscar ", "papa",
+                           "quebec ", "romeo", "sierra ", "Tango", "uniform ", "victor", "whiskey ",
+                           "xray", "yankee ", "zulu", "alph", "ro", "meo", "x", "\xff", "\r", "ok "};
+    size_t nw = sizeof(words) / sizeof(words[0]), len = 0;
+    char *buf = malloc(1 << 20);
+    unsigned seed = 777;
+    hf_logs_matcher *m, *mr;
+    hf_logs_scan sc;
+    char err[HF_ERR_MAX];
+    got a, b, c;
+
+    (void)state;
+    assert_non_null(buf);
+    while (len < (1u << 20) - 16) {
+        seed = seed * 1103515245 + 12345;
+        unsigned r = (seed >> 16) % 64;
+        const char *w = r < 6 ? "\n" : words[r % nw];
+        memcpy(buf + len, w, strlen(w));
+        len += strlen(w);
+    }
+    assert_int_equal(hf_logs_matcher_new(many, 0, &m, err, sizeof(err)), 0);
+    assert_int_equal(hf_logs_matcher_new(many, HF_LOGS_FORCE_REGEX, &mr, err, sizeof(err)), 0);
+    assert_true(hf_logs_matcher_literal(m, HF_LOGS_ERROR));
+    assert_int_equal(hf_logs_scan_init(&sc, m, NULL, NULL), 0);
+    assert_null(sc.wm_shift);                   /* nothing fed: no table */
+    hf_logs_scan_feed(&sc, buf, 8192);
+    assert_non_null(sc.wm_shift);               /* 18 literals: Wu-Manber */
+    hf_logs_scan_free(&sc);
+    classify(m, buf, len, len, &a, true);
+    classify(mr, buf, len, len, &b, true);
+    classify(m, buf, len, 1000, &c, true);
+    for (int k = 0; k < HF_LOGS_NCLASS; k++) {
+        assert_true(a.count[k] > 0);
+        assert_int_equal(a.count[k], b.count[k]);
+        assert_int_equal(a.count[k], c.count[k]);
+    }
+    hf_logs_matcher_free(m);
+    hf_logs_matcher_free(mr);
+    /* the default patterns on x86-64: the SIMD filter, never a shift table */
+    assert_int_equal(hf_logs_matcher_new(NULL, 0, &m, err, sizeof(err)), 0);
+    assert_int_equal(hf_logs_scan_init(&sc, m, NULL, NULL), 0);
+    hf_logs_scan_feed(&sc, buf, len);
+#if defined(__SSE2__) && defined(__x86_64__)
+    assert_null(sc.wm_shift);
+#endif
+    hf_logs_scan_free(&sc);
+    hf_logs_matcher_free(m);
+    free(buf);
+}
+
 static void test_real_regex(void **state)
 {
     const char *const re[HF_LOGS_NCLASS] = {"^E[0-9]+ ", "code=5[0-9]{2}$", NULL, "user=(root|admin)\\b"};
@@ -542,6 +601,7 @@ int main(void)
         cmocka_unit_test(test_nul_and_invalid_utf8),
         cmocka_unit_test(test_ten_mb_line),
         cmocka_unit_test(test_literal_equals_regex),
+        cmocka_unit_test(test_wu_manber_path),
         cmocka_unit_test(test_real_regex),
         cmocka_unit_test(test_bad_regex),
         cmocka_unit_test(test_first_run_at_end_then_append),

@@ -307,6 +307,68 @@ static void test_state_save_load(void **state)
     tdir_rm(&t);
 }
 
+/* The file's bytes are pinned (the writer formats numbers without printf:
+ * extremes, a negative time, escapes): what printf's format gave, byte for
+ * byte, and it loads back. */
+static void test_state_format_pinned(void **state)
+{
+    tdir t;
+    hf_logs_state st, st2;
+    hf_logs_fstate *f;
+    char sp[400], err[HF_ERR_MAX], want[2048], *got = NULL;
+    size_t len;
+    int n;
+
+    (void)state;
+    tdir_make(&t);
+    hf_logs_state_init(&st);
+    st.saved_ns = -1234567890123LL;
+    add4(&st, T0, UINT64_MAX, 0, 7, 1);
+    f = hf_logs_state_add(&st, "/var/log/a b%\x01\x7f\xc3\xa9.log");
+    assert_non_null(f);
+    f->dev = UINT64_MAX;
+    f->ino = 0;
+    f->offset = 10;
+    f->size = 1ull << 40;
+    f->mtime_ns = INT64_MIN;
+    f->fp = 0x0123456789abcdefULL;
+    f->fp_len = 256;
+    f->partial = 3;
+    f->pflags = 5;
+    f->rotated = true;
+    f->origin = strdup("-dash.log");
+    assert_non_null(f->origin);
+    assert_non_null(hf_logs_state_add(&st, "/plain.log"));
+    path_of(&t, "st", sp, sizeof(sp));
+    assert_int_equal(hf_logs_state_save(&st, sp, err, sizeof(err)), 0);
+    n = snprintf(want, sizeof(want),
+                 "helixflow-logs-state 2\nsaved %" PRId64 "\n"
+                 "win %" PRId64 " 60 %" PRIu64 " 0 7 1\n"
+                 "file %" PRIu64 " 0 10 %" PRIu64 " %" PRId64 " %016" PRIx64 " 256 3 5 1 "
+                 "/var/log/a%%20b%%25%%01%%7F%%C3%%A9.log %%2Ddash.log\n"
+                 "file 0 0 0 0 0 0000000000000000 0 0 0 0 /plain.log -\n",
+                 (int64_t)-1234567890123LL, (int64_t)T0, UINT64_MAX, UINT64_MAX, (uint64_t)1 << 40,
+                 INT64_MIN, (uint64_t)0x0123456789abcdefULL);
+    assert_true(n > 0 && (size_t)n < sizeof(want) - 40);
+    snprintf(want + n, sizeof(want) - (size_t)n, "end %016" PRIx64 "\n",
+             hf_hash64(want, (size_t)n, HF_HASH_SEED));
+    len = (size_t)hf_file_read(sp, 1 << 20, &got);
+    assert_non_null(got);
+    assert_int_equal(len, strlen(want));
+    assert_string_equal(got, want);
+    free(got);
+    assert_int_equal(hf_logs_state_load(&st2, sp, err, sizeof(err)), 0);
+    assert_int_equal(st2.nfiles, 2);
+    assert_string_equal(st2.files[0].path, "/var/log/a b%\x01\x7f\xc3\xa9.log");
+    assert_string_equal(st2.files[0].origin, "-dash.log");
+    assert_true(st2.files[0].mtime_ns == INT64_MIN);
+    assert_true(st2.files[0].dev == UINT64_MAX);
+    assert_true(st2.saved_ns == -1234567890123LL);
+    hf_logs_state_free(&st2);
+    hf_logs_state_free(&st);
+    tdir_rm(&t);
+}
+
 /* A state file written by version 1 (no window, days of security history,
  * no end marker) is still read. */
 static void test_state_version1(void **state)
@@ -613,6 +675,7 @@ int main(void)
         cmocka_unit_test(test_window_clock_forward),
         cmocka_unit_test(test_window_bad_input),
         cmocka_unit_test(test_state_save_load),
+        cmocka_unit_test(test_state_format_pinned),
         cmocka_unit_test(test_state_version1),
         cmocka_unit_test(test_state_bad_records),
         cmocka_unit_test(test_state_parse_memory),
