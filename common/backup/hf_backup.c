@@ -325,15 +325,10 @@ static int hf_backup_verdict_parse(hf_backup_verdict *v, char *text)
 int hf_backup_verdict_read(hf_backup_verdict *v, const char *path, char *err, size_t errlen)
 {
     char *text;
-    long len = hf_file_read(path, 4096, &text);
+    long len;
 
     memset(v, 0, sizeof(*v));
-    if (len < 0) {
-        hf_err_set(err, errlen, "%s: %s", path, strerror((int)-len));
-        return (int)len;
-    }
-    if ((len = hf_seal_check(text, (size_t)len, path, err, errlen)) >= 0) {
-        text[len] = '\0';
+    if ((len = hf_sealed_read(path, 4096, &text, err, errlen)) >= 0) {
         if (hf_backup_verdict_parse(v, text) < 0) {
             hf_err_set(err, errlen, "%s: not a quick_check verdict (%s)", path, HF_BACKUP_VERDICT_MAGIC);
             len = -EINVAL;

@@ -65,21 +65,14 @@ static int memory_line(hf_process_memory *mem, const char *line)
 int hf_process_memory_load(hf_process_memory *mem, const char *path, char *err, size_t errlen)
 {
     char *text = NULL, *line, *next;
-    long len = hf_file_read(path, HF_MEMORY_MAX, &text);
+    long len = hf_sealed_read(path, HF_MEMORY_MAX, &text, err, errlen);
     size_t lineno = 0;
     int rc = 0;
 
     if (len == -ENOENT)
         return 0;
-    if (len < 0) {
-        hf_err_set(err, errlen, "%s: %s", path, strerror((int)-len));
+    if (len < 0)
         return (int)len;
-    }
-    if ((len = hf_seal_check(text, (size_t)len, path, err, errlen)) < 0) {
-        free(text);
-        return (int)len;
-    }
-    text[len] = '\0';
     for (line = text; line && *line && rc == 0; line = next) {
         next = strchr(line, '\n');
         if (next)

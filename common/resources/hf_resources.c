@@ -265,19 +265,12 @@ int hf_resources_memory_load(hf_resources_memory *mem, const char *path, char *e
 {
     char *text = NULL, extra;
     unsigned long long t, i;
-    long n = hf_file_read(path, 4096, &text);
+    long n = hf_sealed_read(path, 4096, &text, err, errlen);
 
     if (n == -ENOENT)
         return 0;
-    if (n < 0) {
-        hf_err_set(err, errlen, "%s: %s", path, strerror((int)-n));
+    if (n < 0)
         return (int)n;
-    }
-    if ((n = hf_seal_check(text, (size_t)n, path, err, errlen)) < 0) {
-        free(text);
-        return (int)n;
-    }
-    text[n] = '\0';
     if (sscanf(text, "cpu %llu %llu %c", &t, &i, &extra) != 2 || i > t) {
         free(text);
         hf_err_set(err, errlen, "%s:1: not a \"cpu total idle\" line", path);

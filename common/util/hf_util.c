@@ -390,3 +390,21 @@ long hf_seal_check(const char *text, size_t len, const char *path, char *err, si
     }
     return (long)body;
 }
+
+long hf_sealed_read(const char *path, size_t max, char **out, char *err, size_t errlen)
+{
+    long len = hf_file_read(path, max, out);
+
+    if (len < 0) {
+        *out = NULL;
+        hf_err_set(err, errlen, "%s: %s", path, strerror((int)-len));
+        return len;
+    }
+    if ((len = hf_seal_check(*out, (size_t)len, path, err, errlen)) < 0) {
+        free(*out);
+        *out = NULL;
+        return len;
+    }
+    (*out)[len] = '\0';
+    return len;
+}

@@ -81,6 +81,11 @@ int hf_file_lock(const char *path, double deadline, char *err, size_t errlen);
  * body before that line, or -EPROTO with err naming path and what is wrong
  * (truncated, no end marker, checksum mismatch). */
 void hf_seal_append(hf_buf *b);
+/* Read a sealed file of at most max bytes: *out (malloc'd, owned by the
+ * caller) holds its body, NUL-terminated, without the end line. Returns the
+ * body's length, or negative errno with err naming path (-ENOENT when it
+ * does not exist, *out NULL on every error). */
+long hf_sealed_read(const char *path, size_t max, char **out, char *err, size_t errlen);
 long hf_seal_check(const char *text, size_t len, const char *path, char *err, size_t errlen);
 
 /* 64-bit FNV-1a of len bytes, continuing from h (start with HF_HASH_SEED).
