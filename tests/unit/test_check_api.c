@@ -23,19 +23,10 @@
 
 #include "hf_check.h"
 #include "hf_check_judge.h"
+#include "test_check_helpers.h"
 
 #define MURL "http://127.0.0.1:8083/metrics"
 #define T0 1800000000.0                     /* the pinned clock's start */
-
-static void set(hf_settings *s, const char *name, const char *value)
-{
-    char err[HF_ERR_MAX];
-    int i = hf_settings_find(s->kind, name);
-
-    assert_true(i >= 0);
-    if (hf_settings_set(s, (size_t)i, value, err, sizeof(err)) < 0)
-        fail_msg("%s=%s: %s", name, value, err);
-}
 
 static void settings(hf_settings *s)
 {
@@ -74,14 +65,6 @@ static char *fixture(const char *name)
     snprintf(path, sizeof(path), "%s/prom/%s", fx ? fx : "tests/unit/fixtures", name);
     assert_true(hf_file_read(path, 1 << 20, &buf) > 0);
     return buf;
-}
-
-static const hf_finding *find_code(const hf_report *r, const char *code)
-{
-    for (size_t i = 0; i < r->nf; i++)
-        if (strcmp(r->f[i].code, code) == 0)
-            return &r->f[i];
-    return NULL;
 }
 
 /* The finding with code: never NULL (the test fails instead). */

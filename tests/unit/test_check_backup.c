@@ -21,19 +21,11 @@
 #include "hf_check.h"
 #include "hf_check_judge.h"
 #include "hf_defaults.h"
+#include "test_check_helpers.h"
 
 #define BASE "helixflow-20261130-020000.db"
 
 /* ---- helpers ------------------------------------------------------------ */
-
-static void set(hf_settings *s, const char *name, const char *value)
-{
-    char err[HF_ERR_MAX];
-    int i = hf_settings_find(s->kind, name);
-
-    assert_true(i >= 0);
-    assert_int_equal(hf_settings_set(s, (size_t)i, value, err, sizeof(err)), 0);
-}
 
 static void assert_finding(const hf_report *r, size_t i, hf_state st, const char *code, const char *text)
 {
@@ -44,25 +36,7 @@ static void assert_finding(const hf_report *r, size_t i, hf_state st, const char
     assert_string_equal(r->f[i].code, code);
 }
 
-static size_t count_code(const hf_report *r, const char *code)
-{
-    size_t n = 0;
-
-    for (size_t i = 0; i < r->nf; i++)
-        n += strcmp(r->f[i].code, code) == 0;
-    return n;
-}
-
 /* The first finding with code (fails the test when there is none). */
-static const hf_finding *find_code(const hf_report *r, const char *code)
-{
-    for (size_t i = 0; i < r->nf; i++)
-        if (strcmp(r->f[i].code, code) == 0)
-            return &r->f[i];
-    fail_msg("no finding %s", code);
-    abort();
-}
-
 /* A finding with exactly this text (fails the test when there is none). */
 static const hf_finding *find_text(const hf_report *r, const char *text)
 {
@@ -443,7 +417,7 @@ static void assert_checked_afresh(const hf_report *r)
 
 static void assert_reset(const hf_report *r, const char *path, const char *why)
 {
-    const hf_finding *f = find_code(r, "state.reset");
+    const hf_finding *f = need_code(r, "state.reset");
     char want[HF_PATH_MAX + 128];
 
     assert_int_equal(count_code(r, "state.reset"), 1);

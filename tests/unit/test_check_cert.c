@@ -21,6 +21,7 @@
 #include "hf_cert.h"
 #include "hf_check.h"
 #include "hf_check_judge.h"
+#include "test_check_helpers.h"
 
 #define NOW 1906502400.0        /* 2030-06-01 00:00:00 UTC */
 #define DAY 86400.0
@@ -29,16 +30,6 @@ static char fx[2048];           /* fixtures */
 static char tmpd[256];
 
 /* ---- helpers */
-
-static void set(hf_settings *s, const char *name, const char *value)
-{
-    char err[HF_ERR_MAX];
-    int i = hf_settings_find(s->kind, name);
-
-    assert_true(i >= 0);
-    if (hf_settings_set(s, (size_t)i, value, err, sizeof(err)) < 0)
-        fail_msg("%s=%s: %s", name, value, err);
-}
 
 static void settings(hf_settings *s)
 {
@@ -119,15 +110,6 @@ static void days_metric(const hf_report *r, const char *label, double v, const c
     assert_string_equal(m->warn.text, warn);
     assert_string_equal(m->crit.text, crit);
     assert_true(isnan(m->min) && isnan(m->max));
-}
-
-static size_t count_code(const hf_report *r, const char *code)
-{
-    size_t n = 0;
-
-    for (size_t i = 0; i < r->nf; i++)
-        n += strcmp(r->f[i].code, code) == 0;
-    return n;
 }
 
 /* Judge one fixture file with default settings (plus name=value pairs). */

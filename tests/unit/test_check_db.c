@@ -20,22 +20,13 @@
 #include "hf_check.h"
 #include "hf_check_judge.h"
 #include "hf_db.h"
+#include "test_check_helpers.h"
 
 #define NOW 1906502400.0        /* 2030-06-01 00:00:00 UTC */
 
 static char tmpd[256];
 
 /* ---- helpers */
-
-static void set(hf_settings *s, const char *name, const char *value)
-{
-    char err[HF_ERR_MAX];
-    int i = hf_settings_find(s->kind, name);
-
-    assert_true(i >= 0);
-    if (hf_settings_set(s, (size_t)i, value, err, sizeof(err)) < 0)
-        fail_msg("%s=%s: %s", name, value, err);
-}
 
 static void settings(hf_settings *s)
 {
@@ -118,15 +109,6 @@ static void metric_is(const hf_report *r, const char *label, const char *object,
     assert_string_equal(m->unit, unit);
     assert_string_equal(m->warn.set ? m->warn.text : "-", warn);
     assert_string_equal(m->crit.set ? m->crit.text : "-", crit);
-}
-
-static size_t count_code(const hf_report *r, const char *code)
-{
-    size_t n = 0;
-
-    for (size_t i = 0; i < r->nf; i++)
-        n += strcmp(r->f[i].code, code) == 0;
-    return n;
 }
 
 static void judge(const hf_settings *s, const hf_db_result *res, hf_report *out)

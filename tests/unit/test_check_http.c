@@ -20,18 +20,9 @@
 
 #include "hf_check.h"
 #include "hf_check_judge.h"
+#include "test_check_helpers.h"
 
 #define URL "https://localhost:8443/health"
-
-static void set(hf_settings *s, const char *name, const char *value)
-{
-    char err[HF_ERR_MAX];
-    int i = hf_settings_find(s->kind, name);
-
-    assert_true(i >= 0);
-    if (hf_settings_set(s, (size_t)i, value, err, sizeof(err)) < 0)
-        fail_msg("%s=%s: %s", name, value ? value : "(flag)", err);
-}
 
 static void settings(hf_settings *s)
 {
@@ -71,14 +62,6 @@ static void unanswered(hf_check_http_get *g, int rc, const char *error, double w
     snprintf(g->res.error, sizeof(g->res.error), "%s", error);
     g->waited_s = waited;
     g->budget_ms = g->check_ms = 1750;
-}
-
-static const hf_finding *find_code(const hf_report *r, const char *code)
-{
-    for (size_t i = 0; i < r->nf; i++)
-        if (strcmp(r->f[i].code, code) == 0)
-            return &r->f[i];
-    return NULL;
 }
 
 /* The finding with code: never NULL (the test fails instead). */

@@ -18,17 +18,9 @@
 #include "hf_check_judge.h"
 #include "hf_defaults.h"
 #include "hf_resources.h"
+#include "test_check_helpers.h"
 
 /* ---- helpers ------------------------------------------------------------ */
-
-static void set(hf_settings *s, const char *name, const char *value)
-{
-    char err[HF_ERR_MAX];
-    int i = hf_settings_find(s->kind, name);
-
-    assert_true(i >= 0);
-    assert_int_equal(hf_settings_set(s, (size_t)i, value, err, sizeof(err)), 0);
-}
 
 static void assert_finding(const hf_report *r, size_t i, hf_state st, const char *object,
                            const char *code, const char *text)
@@ -40,25 +32,7 @@ static void assert_finding(const hf_report *r, size_t i, hf_state st, const char
     assert_string_equal(r->f[i].code, code);
 }
 
-static size_t count_code(const hf_report *r, const char *code)
-{
-    size_t n = 0;
-
-    for (size_t i = 0; i < r->nf; i++)
-        n += strcmp(r->f[i].code, code) == 0;
-    return n;
-}
-
 /* The first finding with code (fails the test when there is none). */
-static const hf_finding *find_code(const hf_report *r, const char *code)
-{
-    for (size_t i = 0; i < r->nf; i++)
-        if (strcmp(r->f[i].code, code) == 0)
-            return &r->f[i];
-    fail_msg("no finding %s", code);
-    abort();
-}
-
 static const hf_metric *find_metric(const hf_report *r, const char *label)
 {
     for (size_t i = 0; i < r->nm; i++)
@@ -412,7 +386,7 @@ static void write_file(const char *path, const char *data, size_t len)
 /* The fixture's memory finding: the check evaluated. */
 static void assert_evaluated(const hf_report *r)
 {
-    const hf_finding *f = find_code(r, "resources.memory");
+    const hf_finding *f = need_code(r, "resources.memory");
 
     assert_string_equal(f->text, "memory 75.0% used");
     assert_int_equal(r->nm, 11);
@@ -421,7 +395,7 @@ static void assert_evaluated(const hf_report *r)
 /* One state.reset WARNING naming the file and saying why. */
 static void assert_reset(const hf_report *r, const char *path, const char *why)
 {
-    const hf_finding *f = find_code(r, "state.reset");
+    const hf_finding *f = need_code(r, "state.reset");
     char want[HF_PATH_MAX + 128];
 
     assert_int_equal(count_code(r, "state.reset"), 1);
@@ -445,7 +419,7 @@ static void test_run_once_state(void **state)
     run(&e, &r);                                /* no file yet: a first run, quietly */
     assert_int_equal(r.state, HF_OK);
     assert_int_equal(count_code(&r, "state.reset"), 0);
-    assert_string_equal(find_code(&r, "resources.cpu")->text, "cpu unknown");   /* the fixture stands still */
+    assert_string_equal(need_code(&r, "resources.cpu")->text, "cpu unknown");   /* the fixture stands still */
     assert_evaluated(&r);
     hf_report_free(&r);
     assert_int_equal(hf_resources_memory_load(&back, e.path, err, sizeof(err)), 0);
@@ -454,7 +428,7 @@ static void test_run_once_state(void **state)
     assert_int_equal(hf_resources_memory_save(&mem, e.path, err, sizeof(err)), 0);
     run(&e, &r);
     assert_int_equal(r.state, HF_CRITICAL);
-    assert_string_equal(find_code(&r, "resources.cpu")->text, "cpu 100.0% busy (critical > 95)");
+    assert_string_equal(need_code(&r, "resources.cpu")->text, "cpu 100.0% busy (critical > 95)");
     hf_report_free(&r);
     assert_int_equal(stat(e.path, &sb), 0);
     assert_int_equal(sb.st_mode & 0037, 0);     /* 0640 at most */
@@ -497,7 +471,7 @@ static void test_run_once_garbage(void **state)
     write_file(e.path, junk, sizeof(junk));
     run(&e, &r);
     assert_int_equal(count_code(&r, "state.reset"), 1);
-    assert_non_null(strstr(find_code(&r, "state.reset")->text, e.path));
+    assert_non_null(strstr(need_code(&r, "state.reset")->text, e.path));
     assert_evaluated(&r);
     hf_report_free(&r);
     write_file(e.path, "cpu 9000 8000\nend 0123456789abcdef\n", 35);    /* a wrong checksum */
