@@ -18,7 +18,7 @@ echo "precious" >"$VICTIM" && chmod 0644 "$VICTIM"
 SUM=$(sha256sum "$VICTIM")
 
 # The checks that keep state; each as root with --state-dir in $W.
-CHECKS=(service resources backup cert db api)
+CHECKS=(service resources backup cert db api log)
 args_for() {
     case $1 in
     service) echo --no-cgroup ;;
