@@ -163,7 +163,11 @@
  *    (bounded by a bisection and one bucket per window on 5 h jumps);
  *    test_incremental, test_exact_retention_vacuum bound edge_rows too.
  *  - the state file keeps edges and exceptions (version 2; a version 1 file
- *    is "other version": one rebuild): test_db_io.c.
+ *    is "other version": one rebuild): test_db_io.c. A probe that reads no
+ *    new row and moves no edge across a row leaves the state clean
+ *    (hf_db_state_dirty): the caller writes nothing, and the file's state
+ *    goes on exactly as the one in memory: test_state_clean_after_idle_probe,
+ *    test_check_db.c: test_run_once_idle_writes_nothing.
  *
  * Thread-safe: no globals; a state must be used by one call at a time. */
 #ifndef HF_DB_H
@@ -282,8 +286,16 @@ int hf_db_state_copy(hf_db_state *dst, const hf_db_state *src);
  * probe rebuilds), never half-loaded. */
 int hf_db_state_load(hf_db_state *st, const char *path, char *err, size_t n);
 /* Save atomically (temporary file in the same directory, rename). Returns 0
- * or negative errno with err set. No fsync: a lost state only costs a rebuild. */
-int hf_db_state_save(const hf_db_state *st, const char *path, char *err, size_t n);
+ * or negative errno with err set. No fsync: a lost state only costs a rebuild.
+ * Always writes; st is then clean (below). */
+int hf_db_state_save(hf_db_state *st, const char *path, char *err, size_t n);
+/* Whether st differs from the file it was last loaded from or saved to (true
+ * when it was neither). A probe that read no rows and moved no window edge
+ * across a row leaves st clean although its clock advanced: the file then
+ * holds the state at the earlier clock, which the next probe brings to its
+ * own clock exactly as it would have this one (the rows that left the
+ * windows in between: none). So a caller saves only when dirty. */
+bool hf_db_state_dirty(const hf_db_state *st);
 /* State file name for a database and table: "db-<basename>-<16 hex>.state". */
 int hf_db_state_name(const char *db_path, const char *table, char *out, size_t n);
 

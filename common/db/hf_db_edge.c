@@ -208,6 +208,8 @@ static int hf_db_erun(hf_db_escan *e, bool *late)
 
 static void hf_db_eapply(hf_db_edge *ed, hf_db_escan *e)
 {
+    if (!hf_db_bucket_same(&ed->kept, &e->acc))
+        e->s->st->gen++;
     free(ed->kept.hist);
     ed->kept = e->acc;
     ed->edge = e->edge;

@@ -99,6 +99,11 @@ struct hf_db_state {
     hf_db_edge edge[HF_DB_NWIN];
     hf_db_exc *exc;             /* ascending rowid; owned */
     size_t nexc, exc_cap;
+    /* what the file holds (hf_db_state_dirty) */
+    uint64_t gen;               /* bumped by every change to the rings, the kept
+                                   buckets' histograms or the exceptions */
+    bool clean;                 /* loaded from or saved to a file since the last reset */
+    uint64_t clean_gen, clean_sum; /* gen and hf_db_state_digest at that time */
 };
 
 /* aggregate of a window */
@@ -156,6 +161,10 @@ void hf_db_stats_windows(const hf_db_state *st, double now, hf_db_result *res);
 /* --- hf_db_state.c --- */
 uint64_t hf_db_hash(const void *data, size_t n, uint64_t h);
 uint64_t hf_db_config_ident(const hf_db_config *cfg);
+/* Record that st now matches a file (after a load or a save). */
+void hf_db_state_mark_clean(hf_db_state *st);
+/* Same counters, range and histogram: a bucket unchanged. */
+bool hf_db_bucket_same(const hf_db_bucket *a, const hf_db_bucket *b);
 
 /* --- hf_db_scan.c --- */
 /* The probe context shared by hf_db.c and hf_db_scan.c. */

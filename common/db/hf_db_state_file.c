@@ -260,7 +260,7 @@ static int hf_db_put_header(int fd, uint64_t blen, uint64_t sum)
     return pwrite(fd, hdr, sizeof(hdr), 0) == (ssize_t)sizeof(hdr) ? 0 : -EIO;
 }
 
-int hf_db_state_save(const hf_db_state *st, const char *path, char *err, size_t n)
+int hf_db_state_save(hf_db_state *st, const char *path, char *err, size_t n)
 {
     hf_db_wr w = {.buf = malloc(HF_DB_WBUF)};
     char tmp[HF_PATH_MAX + 16];
@@ -292,6 +292,8 @@ int hf_db_state_save(const hf_db_state *st, const char *path, char *err, size_t 
     if (r) {
         hf_err_set(err, n, "cannot write state file %s: %s", path, strerror(-r));
         unlink(tmp);
+    } else {
+        hf_db_state_mark_clean(st);
     }
     free(w.buf);
     return r;
@@ -586,6 +588,7 @@ static int hf_db_load_fd(hf_db_state *st, const char *path, hf_db_rd *r, int64_t
                                "bad checksum" : "inconsistent content", err, n);
     st->valid = true;
     st->why[0] = '\0';
+    hf_db_state_mark_clean(st);
     return 0;
 }
 

@@ -125,6 +125,29 @@ bool hf_db_bucket_copy(hf_db_bucket *dst, const hf_db_bucket *src)
     return true;
 }
 
+static uint32_t hf_db_hist_at(const hf_db_bucket *b, int i)
+{
+    return b->hist && i >= b->lo && i <= b->hi ? b->hist[i - b->lo] : 0;
+}
+
+bool hf_db_bucket_same(const hf_db_bucket *a, const hf_db_bucket *b)
+{
+    int lo, hi;
+
+    if (a->tag != b->tag || a->count != b->count || a->errors != b->errors ||
+        a->rt_n != b->rt_n || memcmp(&a->rt_sum, &b->rt_sum, sizeof(double)) != 0 ||
+        memcmp(&a->rt_min, &b->rt_min, sizeof(double)) != 0 ||
+        memcmp(&a->rt_max, &b->rt_max, sizeof(double)) != 0 ||
+        memcmp(&a->dmax, &b->dmax, sizeof(double)) != 0)
+        return false;
+    lo = a->lo < b->lo ? a->lo : b->lo;
+    hi = a->hi > b->hi ? a->hi : b->hi;
+    for (int i = lo; i <= hi; i++)
+        if (hf_db_hist_at(a, i) != hf_db_hist_at(b, i))
+            return false;
+    return true;
+}
+
 const hf_db_bucket *hf_db_ring_find(const hf_db_ring *r, int64_t tag)
 {
     const hf_db_bucket *b = &r->b[hf_db_mod(tag, r->size)];
@@ -151,6 +174,7 @@ static bool hf_db_ring_add(hf_db_ring *r, double now, double t, bool err, double
 
 bool hf_db_rings_add(hf_db_state *st, double now, double t, bool err, double rt, double dis)
 {
+    st->gen++;
     return hf_db_ring_add(&st->hour, now, t, err, rt, dis) &&
            hf_db_ring_add(&st->minute, now, t, err, rt, dis);
 }

@@ -31,6 +31,7 @@ const hf_db_ring *hf_db_win_ring(const hf_db_state *st, int w)
 
 void hf_db_edges_init(hf_db_state *st, double now, int64_t from)
 {
+    st->gen++;
     st->exact = true;
     st->inexact[0] = '\0';
     st->read_from = from;
@@ -50,6 +51,7 @@ static bool hf_db_exact_off(hf_db_state *st, double now, int64_t rowid)
 
     snprintf(st->inexact, sizeof(st->inexact), "more than %d rows out of time order by over "
              "%.0f s or dated ahead (rowid %lld)", HF_DB_MAX_EXC, HF_DB_SLACK_S, (long long)rowid);
+    st->gen++;
     st->exact = false;
     st->retry_at = now + HF_DB_KEEP_S;
     for (size_t i = 0; i < st->nexc && ok; i++) {
@@ -78,6 +80,7 @@ static bool hf_db_exc_add(hf_db_state *st, double now, int64_t rowid, double t, 
     }
     if (hf_array_reserve(&st->exc, &st->exc_cap, st->nexc, sizeof(*st->exc), 16) < 0)
         return false;
+    st->gen++;
     st->exc[st->nexc++] = (hf_db_exc){.rowid = rowid, .t = t, .rt = rt, .err = err};
     return true;
 }
@@ -105,6 +108,7 @@ void hf_db_exc_purge(hf_db_state *st, double now)
     for (size_t i = 0; i < st->nexc; i++)
         if (st->exc[i].t > now - HF_DB_KEEP_S)
             st->exc[k++] = st->exc[i];
+    st->gen += k != st->nexc;
     st->nexc = k;
 }
 

@@ -89,6 +89,54 @@ static void test_state_roundtrip_and_bad_files(void **state)
     tdb_rm(&t);
 }
 
+/* A probe that finds nothing new and moves no edge across a row leaves the
+ * state clean (the caller writes nothing); the file's earlier state goes on
+ * exactly like the one kept in memory. */
+static void test_state_clean_after_idle_probe(void **state)
+{
+    hf_db_state *st = hf_db_state_new(), *st2 = hf_db_state_new();
+    hf_db_result r, r2;
+    char sp[160], err[256];
+    tdb t;
+
+    (void)state;
+    tdb_open(&t, "ipk", true);
+    tdb_fill(&t, NOW - 31 * DAY, NOW, 20000);   /* whole seconds only */
+    snprintf(sp, sizeof(sp), "%s/db.state", t.dir);
+    assert_true(hf_db_state_dirty(st));         /* never saved */
+    probe(&t, st, NOW, &r);
+    assert_int_equal(hf_db_state_save(st, sp, err, sizeof(err)), 0);
+    assert_false(hf_db_state_dirty(st));
+    assert_int_equal(hf_db_state_load(st2, sp, err, sizeof(err)), 0);
+    assert_false(hf_db_state_dirty(st2));
+    /* half a second later: no row is dated in (NOW - W, NOW + 0.5 - W] */
+    probe(&t, st2, NOW + 0.5, &r2);
+    assert_int_equal(r2.rows_read, 0);
+    assert_false(hf_db_state_dirty(st2));
+    probe(&t, st, NOW + 0.5, &r);
+    assert_memory_equal(r.win, r2.win, sizeof(r.win));
+    brute_counts(&t, &r2);
+    /* the file (the state at NOW) brought to a later clock in one step */
+    assert_int_equal(hf_db_state_load(st2, sp, err, sizeof(err)), 0);
+    probe(&t, st2, NOW + 1000, &r2);
+    assert_true(r2.edge_rows > 0);
+    assert_true(hf_db_state_dirty(st2));        /* rows left the windows */
+    probe(&t, st, NOW + 1000, &r);
+    assert_memory_equal(r.win, r2.win, sizeof(r.win));
+    brute(&t, &r2);
+    assert_int_equal(hf_db_state_save(st2, sp, err, sizeof(err)), 0);
+    assert_false(hf_db_state_dirty(st2));
+    tdb_row(&t, NOW + 1000, NULL, 42, false);   /* a new row: dirty */
+    probe(&t, st2, NOW + 1000, &r2);
+    assert_int_equal(r2.rows_read, 1);
+    assert_true(hf_db_state_dirty(st2));
+    hf_db_state_copy(st, st2);                  /* a copy has no file */
+    assert_true(hf_db_state_dirty(st));
+    hf_db_state_free(st);
+    hf_db_state_free(st2);
+    tdb_rm(&t);
+}
+
 /* ---- bad inputs ---- */
 
 static void expect_status(const char *path, hf_db_status want, const char *err)
@@ -346,6 +394,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_state_roundtrip_and_bad_files),
+        cmocka_unit_test(test_state_clean_after_idle_probe),
         cmocka_unit_test(test_missing_and_corrupt),
         cmocka_unit_test(test_schema_errors),
         cmocka_unit_test(test_locked),
