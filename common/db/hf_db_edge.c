@@ -210,7 +210,7 @@ static void hf_db_eapply(hf_db_edge *ed, hf_db_escan *e)
 {
     if (!hf_db_bucket_same(&ed->kept, &e->acc))
         e->s->st->gen++;
-    free(ed->kept.hist);
+    hf_db_bins_free(&ed->kept);
     ed->kept = e->acc;
     ed->edge = e->edge;
     ed->cursor = e->cursor;

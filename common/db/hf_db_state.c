@@ -47,6 +47,7 @@ void hf_db_state_reset(hf_db_state *st, const char *why)
 {
     hf_db_ring m = st->minute, h = st->hour;
     uint64_t gen = st->gen + 1;
+    unsigned char *image = st->image;   /* freed once no bucket points into it */
 
     hf_db_state_release(st);
     memset(st, 0, sizeof(*st));
@@ -61,6 +62,7 @@ void hf_db_state_reset(hf_db_state *st, const char *why)
                     HF_DB_MIN_RING - 1 - ((int64_t)HF_DB_FUTURE_S / HF_DB_MIN_GRAN + 1));
     hf_db_ring_init(&st->hour, HF_DB_HOUR_GRAN, HF_DB_HOUR_RING,
                     HF_DB_HOUR_RING - 1 - ((int64_t)HF_DB_FUTURE_S / HF_DB_HOUR_GRAN + 1));
+    free(image);
 }
 
 hf_db_state *hf_db_state_new(void)
@@ -90,6 +92,7 @@ void hf_db_state_free(hf_db_state *st)
         hf_db_ring_clear(&st->hour);
     free(st->minute.b);
     free(st->hour.b);
+    free(st->image);
     free(st);
 }
 
@@ -98,16 +101,11 @@ static bool hf_db_ring_copy(hf_db_ring *dst, const hf_db_ring *src)
     bool ok = true;
 
     hf_db_ring_clear(dst);
-    for (int64_t i = 0; i < src->size; i++) {
-        const hf_db_bucket *b = &src->b[i];
-        size_t n = b->hist ? (size_t)(b->hi - b->lo + 1) : 0;
-        dst->b[i] = *b;
-        dst->b[i].hist = NULL;
-        if (n && (dst->b[i].hist = malloc(n * sizeof(uint32_t))))
-            memcpy(dst->b[i].hist, b->hist, n * sizeof(uint32_t));
-        else if (n)
+    for (int64_t i = 0; i < src->size; i++)
+        if (!hf_db_bucket_copy(&dst->b[i], &src->b[i])) {
+            hf_db_bucket_reset(&dst->b[i], HF_DB_EMPTY_TAG);
             ok = false;
-    }
+        }
     return ok;
 }
 
@@ -118,7 +116,8 @@ static bool hf_db_extra_copy(hf_db_state *dst, const hf_db_state *src)
     bool ok = true;
 
     for (int w = 0; w < HF_DB_NWIN; w++) {
-        dst->edge[w].kept.hist = NULL;
+        dst->edge[w].kept.bins = NULL;
+        dst->edge[w].kept.hw = 0;
         ok &= hf_db_bucket_copy(&dst->edge[w].kept, &src->edge[w].kept);
     }
     dst->exc = NULL;
@@ -140,9 +139,11 @@ int hf_db_state_copy(hf_db_state *dst, const hf_db_state *src)
     hf_db_ring_clear(&dst->minute);
     hf_db_ring_clear(&dst->hour);
     hf_db_state_release(dst);
+    free(dst->image);
     *dst = *src;
     dst->minute.b = m.b;
     dst->hour.b = h.b;
+    dst->image = NULL;          /* every histogram is copied */
     dst->clean = false;         /* dst has no file of its own */
     if (!hf_db_extra_copy(dst, src) || !hf_db_ring_copy(&dst->minute, &src->minute) ||
         !hf_db_ring_copy(&dst->hour, &src->hour)) {
@@ -178,7 +179,7 @@ static uint64_t hf_db_state_digest(const hf_db_state *st)
     for (int w = 0; w < HF_DB_NWIN; w++) {
         const hf_db_bucket *k = &st->edge[w].kept;
         const uint64_t g[] = {(uint64_t)st->edge[w].cursor, (uint64_t)k->tag, k->count,
-                              k->errors, k->rt_n, k->lo, k->hi, k->hist != NULL};
+                              k->errors, k->rt_n, k->lo, k->hi, k->bins != NULL};
         const double d[] = {k->rt_sum, k->rt_min, k->rt_max, k->dmax};
         h = hf_db_hash(g, sizeof(g), h);
         h = hf_db_hash(d, sizeof(d), h);
