@@ -101,8 +101,10 @@ static const hf_setting_def db_defs[] = {
 
 static const char *const db_wnames[HF_DB_NWIN] = {"1h", "24h", "7d", "30d"};
 
-/* The aggregates and whether the last probe changed them (saved only then,
- * as the probe's own rule: a failed probe leaves the file as it was). */
+/* The aggregates and whether a probe produced statistics since the load
+ * (the probe's own rule: a failed probe leaves the file as it was). Saved
+ * only then, and only when they differ from the file (hf_db_state_dirty: a
+ * run that found nothing new writes nothing). */
 typedef struct db_state {
     hf_db_state *agg;
     bool changed;
@@ -400,7 +402,7 @@ static int db_state_save(void *st, const char *path, char *err, size_t n)
     db_state *ds = st;
     int r;
 
-    if (!ds->changed)
+    if (!ds->changed || !hf_db_state_dirty(ds->agg))
         return 0;
     if ((r = hf_db_state_save(ds->agg, path, err, n)) == 0)
         ds->changed = false;

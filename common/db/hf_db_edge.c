@@ -208,7 +208,9 @@ static int hf_db_erun(hf_db_escan *e, bool *late)
 
 static void hf_db_eapply(hf_db_edge *ed, hf_db_escan *e)
 {
-    free(ed->kept.hist);
+    if (!hf_db_bucket_same(&ed->kept, &e->acc))
+        e->s->st->gen++;
+    hf_db_bins_free(&ed->kept);
     ed->kept = e->acc;
     ed->edge = e->edge;
     ed->cursor = e->cursor;

@@ -13,7 +13,7 @@
 #include "hf_db.h"
 #include "hf_sqlite.h"
 
-#define HF_DB_STATE_VERSION 2u
+#define HF_DB_STATE_VERSION 3u
 
 /* histogram: bin 0 < 1 ms, bins 1..HF_DB_LOG_BINS cover [1.04^(k-1), 1.04^k) ms,
  * the last bin >= 1.04^HF_DB_LOG_BINS (about 1e7 ms) */
@@ -39,16 +39,55 @@ typedef struct hf_db_bucket {
     uint64_t count, errors, rt_n;
     double rt_sum, rt_min, rt_max;
     double dmax;                /* largest disorder of its rows (s before the running max) */
-    uint32_t *hist;             /* counts of bins lo..hi; NULL when none; owned */
+    void *bins;                 /* counts of bins lo..hi, NULL when none: an owned
+                                   uint32_t array (hw 0) or, after a load, a read-only
+                                   array of hw-byte counts in the state's file image
+                                   (hw 1, 2 or 4), copied before a change */
     uint16_t lo, hi;
+    uint8_t hw;
 } hf_db_bucket;
+
+/* Count of histogram bin i of b (any i: 0 outside lo..hi). */
+static inline uint32_t hf_db_bin(const hf_db_bucket *b, int i)
+{
+    const unsigned char *p = b->bins;
+
+    if (!p || i < b->lo || i > b->hi)
+        return 0;
+    i -= b->lo;
+    switch (b->hw) {
+    case 1: return p[i];
+    case 2: return ((const uint16_t *)b->bins)[i];
+    default: return ((const uint32_t *)b->bins)[i];
+    }
+}
 
 typedef struct hf_db_ring {
     int64_t gran;               /* seconds per bucket */
     int64_t size;               /* buckets */
     int64_t keep;               /* accept tags >= floor(now/gran) - keep */
     hf_db_bucket *b;
+    uint64_t gen;               /* bumped by every change to its buckets */
 } hf_db_ring;
+
+/* aggregate of a window */
+typedef struct hf_db_agg {
+    uint64_t count, errors, rt_n;
+    double rt_sum, rt_min, rt_max;
+    uint64_t hist[HF_DB_HIST_BINS];
+} hf_db_agg;
+
+/* A window's sum of whole ring buckets (tags > from, or >= from when
+ * aligned), as hf_db_window.c adds them up: kept while the ring has not
+ * changed (gen) and the window still starts at that bucket, so a call that
+ * finds nothing new does not add up 720 histograms again. Saved with the
+ * state (checked against the ring when loaded). */
+typedef struct hf_db_wsum {
+    bool ok, aligned;
+    int64_t from;
+    uint64_t gen;               /* the ring's gen it was summed at */
+    hf_db_agg agg;
+} hf_db_wsum;
 
 /* one row's identity: rowid, created_at (epoch bits, or a hash of the raw
  * value when unparseable) and response_time bits */
@@ -99,14 +138,16 @@ struct hf_db_state {
     hf_db_edge edge[HF_DB_NWIN];
     hf_db_exc *exc;             /* ascending rowid; owned */
     size_t nexc, exc_cap;
+    unsigned char *image;       /* the state file last loaded (buckets' bins point
+                                   into it); owned */
+    hf_db_wsum wsum[HF_DB_NWIN];
+    /* what the file holds (hf_db_state_dirty) */
+    uint64_t gen;               /* bumped by every change to the rings, the kept
+                                   buckets' histograms or the exceptions */
+    bool clean;                 /* loaded from or saved to a file since the last reset */
+    uint64_t clean_gen, clean_sum; /* gen and hf_db_state_digest at that time */
 };
 
-/* aggregate of a window */
-typedef struct hf_db_agg {
-    uint64_t count, errors, rt_n;
-    double rt_sum, rt_min, rt_max;
-    uint64_t hist[HF_DB_HIST_BINS];
-} hf_db_agg;
 
 static inline hf_db_status hf_db_from_sqlite(hf_sqlite_status s)
 {
@@ -131,6 +172,8 @@ bool hf_db_bucket_add(hf_db_bucket *b, bool err, double rt);
 bool hf_db_bucket_sub(hf_db_bucket *b, bool err, double rt);
 /* Deep copy (dst's histogram is replaced); false when out of memory. */
 bool hf_db_bucket_copy(hf_db_bucket *dst, const hf_db_bucket *src);
+/* Free the bins when owned (the bucket is left without bins). */
+void hf_db_bins_free(hf_db_bucket *b);
 /* The bucket of ring r with this tag, NULL when the ring holds none. */
 const hf_db_bucket *hf_db_ring_find(const hf_db_ring *r, int64_t tag);
 void hf_db_agg_init(hf_db_agg *a);
@@ -151,11 +194,15 @@ bool hf_db_stats_row(hf_db_state *st, double now, int64_t rowid, double t, bool 
 bool hf_db_exc_has(const hf_db_state *st, int64_t rowid);
 void hf_db_exc_purge(hf_db_state *st, double now);
 /* Fill res->win, peak_day/peak_count, future for now. */
-void hf_db_stats_windows(const hf_db_state *st, double now, hf_db_result *res);
+void hf_db_stats_windows(hf_db_state *st, double now, hf_db_result *res);
 
 /* --- hf_db_state.c --- */
 uint64_t hf_db_hash(const void *data, size_t n, uint64_t h);
 uint64_t hf_db_config_ident(const hf_db_config *cfg);
+/* Record that st now matches a file (after a load or a save). */
+void hf_db_state_mark_clean(hf_db_state *st);
+/* Same counters, range and histogram: a bucket unchanged. */
+bool hf_db_bucket_same(const hf_db_bucket *a, const hf_db_bucket *b);
 
 /* --- hf_db_scan.c --- */
 /* The probe context shared by hf_db.c and hf_db_scan.c. */

@@ -46,11 +46,14 @@ static void hf_db_state_release(hf_db_state *st)
 void hf_db_state_reset(hf_db_state *st, const char *why)
 {
     hf_db_ring m = st->minute, h = st->hour;
+    uint64_t gen = st->gen + 1;
+    unsigned char *image = st->image;   /* freed once no bucket points into it */
 
     hf_db_state_release(st);
     memset(st, 0, sizeof(*st));
     st->minute = m;
     st->hour = h;
+    st->gen = gen;              /* never equal to a clean_gen of before */
     hf_strlcpy(st->why, why ? why : "no saved state", sizeof(st->why));
     for (int w = 0; w < HF_DB_NWIN; w++)
         hf_db_bucket_reset(&st->edge[w].kept, HF_DB_EMPTY_TAG);
@@ -59,6 +62,7 @@ void hf_db_state_reset(hf_db_state *st, const char *why)
                     HF_DB_MIN_RING - 1 - ((int64_t)HF_DB_FUTURE_S / HF_DB_MIN_GRAN + 1));
     hf_db_ring_init(&st->hour, HF_DB_HOUR_GRAN, HF_DB_HOUR_RING,
                     HF_DB_HOUR_RING - 1 - ((int64_t)HF_DB_FUTURE_S / HF_DB_HOUR_GRAN + 1));
+    free(image);
 }
 
 hf_db_state *hf_db_state_new(void)
@@ -88,6 +92,7 @@ void hf_db_state_free(hf_db_state *st)
         hf_db_ring_clear(&st->hour);
     free(st->minute.b);
     free(st->hour.b);
+    free(st->image);
     free(st);
 }
 
@@ -96,16 +101,11 @@ static bool hf_db_ring_copy(hf_db_ring *dst, const hf_db_ring *src)
     bool ok = true;
 
     hf_db_ring_clear(dst);
-    for (int64_t i = 0; i < src->size; i++) {
-        const hf_db_bucket *b = &src->b[i];
-        size_t n = b->hist ? (size_t)(b->hi - b->lo + 1) : 0;
-        dst->b[i] = *b;
-        dst->b[i].hist = NULL;
-        if (n && (dst->b[i].hist = malloc(n * sizeof(uint32_t))))
-            memcpy(dst->b[i].hist, b->hist, n * sizeof(uint32_t));
-        else if (n)
+    for (int64_t i = 0; i < src->size; i++)
+        if (!hf_db_bucket_copy(&dst->b[i], &src->b[i])) {
+            hf_db_bucket_reset(&dst->b[i], HF_DB_EMPTY_TAG);
             ok = false;
-    }
+        }
     return ok;
 }
 
@@ -116,7 +116,8 @@ static bool hf_db_extra_copy(hf_db_state *dst, const hf_db_state *src)
     bool ok = true;
 
     for (int w = 0; w < HF_DB_NWIN; w++) {
-        dst->edge[w].kept.hist = NULL;
+        dst->edge[w].kept.bins = NULL;
+        dst->edge[w].kept.hw = 0;
         ok &= hf_db_bucket_copy(&dst->edge[w].kept, &src->edge[w].kept);
     }
     dst->exc = NULL;
@@ -138,15 +139,64 @@ int hf_db_state_copy(hf_db_state *dst, const hf_db_state *src)
     hf_db_ring_clear(&dst->minute);
     hf_db_ring_clear(&dst->hour);
     hf_db_state_release(dst);
+    free(dst->image);
     *dst = *src;
     dst->minute.b = m.b;
     dst->hour.b = h.b;
+    dst->image = NULL;          /* every histogram is copied */
+    dst->clean = false;         /* dst has no file of its own */
     if (!hf_db_extra_copy(dst, src) || !hf_db_ring_copy(&dst->minute, &src->minute) ||
         !hf_db_ring_copy(&dst->hour, &src->hour)) {
         hf_db_state_reset(dst, "out of memory");
         return -ENOMEM;
     }
     return 0;
+}
+
+/* Everything the state file holds except the rings, the kept buckets'
+ * histograms and the exceptions (those bump gen) and the clock fields
+ * max_now and edge[].edge: a state that differs from its file only in those
+ * is the file's state at a later clock (see hf_db_state_dirty). */
+static uint64_t hf_db_state_digest(const hf_db_state *st)
+{
+    uint64_t h = hf_db_hash(&st->valid, 1, st->ident);
+    const uint64_t f[] = {
+        st->dev, st->ino, (uint64_t)st->last_rowid, (uint64_t)st->catchup_from,
+        (uint64_t)st->catchup_to, st->skipped, st->future, (uint64_t)st->bad_rowid,
+        st->nfp, st->exact, (uint64_t)st->read_from, st->nexc,
+    };
+
+    h = hf_db_hash(f, sizeof(f), h);
+    h = hf_db_hash_str(st->bad_value, h);
+    h = hf_db_hash_str(st->inexact, h);
+    h = hf_db_hash(&st->retry_at, sizeof(double), h);
+    h = hf_db_hash(&st->ref, sizeof(double), h);
+    for (unsigned i = 0; i < st->nfp && i < HF_DB_NFP; i++) {
+        const uint64_t g[] = {(uint64_t)st->fp[i].rowid, st->fp[i].t_key, st->fp[i].rt_key};
+        h = hf_db_hash(g, sizeof(g), h);
+        h = hf_db_hash(&st->fp[i].t, sizeof(double), h);
+    }
+    for (int w = 0; w < HF_DB_NWIN; w++) {
+        const hf_db_bucket *k = &st->edge[w].kept;
+        const uint64_t g[] = {(uint64_t)st->edge[w].cursor, (uint64_t)k->tag, k->count,
+                              k->errors, k->rt_n, k->lo, k->hi, k->bins != NULL};
+        const double d[] = {k->rt_sum, k->rt_min, k->rt_max, k->dmax};
+        h = hf_db_hash(g, sizeof(g), h);
+        h = hf_db_hash(d, sizeof(d), h);
+    }
+    return h;
+}
+
+void hf_db_state_mark_clean(hf_db_state *st)
+{
+    st->clean = true;
+    st->clean_gen = st->gen;
+    st->clean_sum = hf_db_state_digest(st);
+}
+
+bool hf_db_state_dirty(const hf_db_state *st)
+{
+    return !st->clean || st->gen != st->clean_gen || hf_db_state_digest(st) != st->clean_sum;
 }
 
 int hf_db_state_name(const char *db_path, const char *table, char *out, size_t n)

@@ -2,21 +2,31 @@
  *
  * Format (host byte order; the state never leaves the host):
  *   header  "HFDBST\r\n" | u32 version | u32 0x01020304 | u64 body length |
- *           u64 hash of the body
+ *           u64 checksum of the body
  *   body    fixed fields (identity, last rowid, progress, counters,
- *           fingerprints, exact-window fields), for each ring its geometry
- *           and the non-empty buckets: tag, counters (varints), rt
- *           sum/min/max and disorder (doubles), the histogram range lo, n
- *           (varints) and n raw u32 counts; then per window its edge, cursor
- *           and kept bucket (same encoding, may be empty); then the
- *           exceptions (rowid, created_at, rt, error flag).
- * Saving and loading stream through one 16 KiB buffer: the cost of a
- * short-lived check is dominated by the memory it touches, so neither builds
- * a second copy of the state. The checksum is verified at the end of the
- * load; a mismatch discards what was decoded. Loading validates everything (magic,
- * version, geometry, checksum, ranges, duplicate buckets, histogram sums,
- * edges against their buckets, exceptions in rowid order) and resets the
- * state on any problem. */
+ *           fingerprints), for each ring its geometry and the non-empty
+ *           buckets: tag, counters (varints), rt sum/min/max and disorder
+ *           (doubles), the histogram range lo, n (varints) and, when n > 0,
+ *           the width w of its counts (1, 2 or 4 bytes: the smallest that
+ *           holds the largest), zero bytes up to a multiple of w from the
+ *           body's start, n counts of w bytes; then the exact-window fields:
+ *           flags, per window its edge, cursor and kept bucket (same
+ *           encoding, may be empty), the exceptions (rowid, created_at, rt,
+ *           error flag); last per window its cached ring sum
+ *           (hf_db_wsum) when it still holds: start bucket, counters,
+ *           rt sum/min/max, histogram range and counts (varints).
+ * The cost of a short-lived check is the memory it touches: most buckets
+ * hold a hundred rows or so, so their counts fit a byte and the file is a
+ * quarter of what u32 counts would take. Loading reads the file in one
+ * read(), checks the checksum (four independent 64-bit lanes, a few
+ * instructions per 8 bytes) before decoding anything, and decodes without
+ * copying the counts: each bucket's bins point into the file image, which
+ * the state keeps (hf_db_state.image); a bucket copies its counts to an owned
+ * uint32_t array before it changes (hf_db_stats.c). Loading validates
+ * everything (magic, version, geometry, checksum, ranges, duplicate buckets,
+ * count widths and padding, histogram sums, edges against their buckets,
+ * exceptions in rowid order, nothing after the end) and resets the state
+ * on any problem. Saving streams through one 16 KiB buffer. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -32,59 +42,111 @@
 #define HF_DB_HDR 32
 #define HF_DB_STATE_MAX (64u << 20)
 
-/* Streaming 64-bit hash: update with multiples of 8 bytes, then final. */
-typedef struct hf_db_hs {
-    uint64_t h, n;
-} hf_db_hs;
+/* ---- hf_db_hash: identities and names (kept stable: state file names use it) ---- */
 
-static void hf_db_hs_init(hf_db_hs *hs, uint64_t seed)
+uint64_t hf_db_hash(const void *data, size_t n, uint64_t seed)
 {
-    hs->h = 0x9E3779B97F4A7C15ull ^ seed;
-    hs->n = 0;
-}
+    const unsigned char *p = data;
+    uint64_t w, h = 0x9E3779B97F4A7C15ull ^ seed;
+    size_t len = n;
 
-static void hf_db_hs_update(hf_db_hs *hs, const unsigned char *p, size_t n)
-{
-    uint64_t w, h = hs->h;
-
-    hs->n += n;
     for (; n >= 8; n -= 8, p += 8) {
         memcpy(&w, p, 8);
         h = (h ^ w) * 0xff51afd7ed558ccdull;
         h ^= h >> 32;
     }
-    for (; n; n--, p++)         /* only in the last update */
+    for (; n; n--, p++)
         h = (h ^ *p) * 0x100000001b3ull;
-    hs->h = h;
-}
-
-static uint64_t hf_db_hs_final(hf_db_hs *hs)
-{
-    uint64_t h = hs->h ^ hs->n;
-
+    h ^= len;
     h ^= h >> 29;
     h *= 0xc4ceb9fe1a85ec53ull;
     return h ^ (h >> 32);
 }
 
-uint64_t hf_db_hash(const void *data, size_t n, uint64_t h)
-{
-    hf_db_hs hs;
+/* ---- the body checksum: four lanes over 32-byte blocks, streamed ---- */
 
-    hf_db_hs_init(&hs, h);
-    hf_db_hs_update(&hs, data, n);
-    return hf_db_hs_final(&hs);
+#define HF_DB_P1 0x9E3779B185EBCA87ull
+#define HF_DB_P2 0xC2B2AE3D27D4EB4Full
+#define HF_DB_P3 0x165667B19E3779F9ull
+
+typedef struct hf_db_sum {
+    uint64_t v[4], n;
+} hf_db_sum;
+
+static inline uint64_t hf_db_rotl(uint64_t x, int r)
+{
+    return (x << r) | (x >> (64 - r));
+}
+
+static inline uint64_t hf_db_round(uint64_t acc, uint64_t w)
+{
+    acc += w * HF_DB_P2;
+    return hf_db_rotl(acc, 31) * HF_DB_P1;
+}
+
+static void hf_db_sum_init(hf_db_sum *s)
+{
+    s->v[0] = HF_DB_P1 + HF_DB_P2;
+    s->v[1] = HF_DB_P2;
+    s->v[2] = 0;
+    s->v[3] = 0 - HF_DB_P1;
+    s->n = 0;
+}
+
+/* Every update but the last must be a multiple of 32 bytes. */
+static void hf_db_sum_update(hf_db_sum *s, const unsigned char *p, size_t n)
+{
+    uint64_t v0 = s->v[0], v1 = s->v[1], v2 = s->v[2], v3 = s->v[3], w[4];
+    int k = 0;
+
+    s->n += n;
+    for (; n >= 32; n -= 32, p += 32) {
+        memcpy(w, p, 32);
+        v0 = hf_db_round(v0, w[0]);
+        v1 = hf_db_round(v1, w[1]);
+        v2 = hf_db_round(v2, w[2]);
+        v3 = hf_db_round(v3, w[3]);
+    }
+    s->v[0] = v0;
+    s->v[1] = v1;
+    s->v[2] = v2;
+    s->v[3] = v3;
+    for (; n >= 8; n -= 8, p += 8, k++) {       /* the tail: words, then bytes */
+        memcpy(w, p, 8);
+        s->v[k] = hf_db_round(s->v[k], w[0]);
+    }
+    if (n) {
+        w[0] = 0;
+        memcpy(w, p, n);
+        s->v[k] = hf_db_round(s->v[k], w[0]);
+    }
+}
+
+static uint64_t hf_db_sum_final(const hf_db_sum *s)
+{
+    uint64_t h = hf_db_rotl(s->v[0], 1) + hf_db_rotl(s->v[1], 7) + hf_db_rotl(s->v[2], 12) +
+                 hf_db_rotl(s->v[3], 18);
+
+    for (int k = 0; k < 4; k++)
+        h = (h ^ hf_db_round(0, s->v[k])) * HF_DB_P1 + HF_DB_P3;
+    h ^= s->n;
+    h ^= h >> 33;
+    h *= HF_DB_P2;
+    h ^= h >> 29;
+    h *= HF_DB_P3;
+    return h ^ (h >> 32);
 }
 
 /* ---- saving: streamed through a 16 KiB buffer ---- */
 
-#define HF_DB_WBUF 16384            /* a multiple of 8 (streaming hash) */
+#define HF_DB_WBUF 16384            /* a multiple of 32 (streamed checksum) */
 
 typedef struct hf_db_wr {
     unsigned char *buf;
     size_t len;
+    uint64_t pos;               /* body bytes so far */
     int fd, err;
-    hf_db_hs hs;
+    hf_db_sum sum;
 } hf_db_wr;
 
 static int hf_db_write_all(int fd, const unsigned char *p, size_t n)
@@ -103,7 +165,7 @@ static int hf_db_write_all(int fd, const unsigned char *p, size_t n)
 
 static void hf_db_flush(hf_db_wr *w)
 {
-    hf_db_hs_update(&w->hs, w->buf, w->len);
+    hf_db_sum_update(&w->sum, w->buf, w->len);
     if (!w->err)
         w->err = hf_db_write_all(w->fd, w->buf, w->len);
     w->len = 0;
@@ -113,6 +175,7 @@ static void hf_db_put(hf_db_wr *w, const void *data, size_t n)
 {
     const unsigned char *p = data;
 
+    w->pos += n;
     while (n) {
         size_t k = HF_DB_WBUF - w->len < n ? HF_DB_WBUF - w->len : n;
         memcpy(w->buf + w->len, p, k);
@@ -152,14 +215,43 @@ static bool hf_db_used(const hf_db_bucket *k)
     return k->tag != HF_DB_EMPTY_TAG && k->count;
 }
 
+/* The counts of bins lo..lo+n-1 in the width that holds the largest. */
+static void hf_db_put_bins(hf_db_wr *w, const hf_db_bucket *k, int lo, size_t n)
+{
+    static const unsigned char zero[4];
+    union {
+        uint8_t b[HF_DB_HIST_BINS];
+        uint16_t s[HF_DB_HIST_BINS];
+        uint32_t l[HF_DB_HIST_BINS];
+    } t;
+    uint32_t max = 0;
+    unsigned char hw;
+
+    for (size_t i = 0; i < n; i++) {
+        uint32_t c = hf_db_bin(k, lo + (int)i);
+        max = c > max ? c : max;
+        t.l[i] = c;
+    }
+    hw = max < 0x100 ? 1 : max < 0x10000 ? 2 : 4;
+    for (size_t i = 0; hw < 4 && i < n; i++) {  /* narrow in place, front to back */
+        if (hw == 1)
+            t.b[i] = (uint8_t)t.l[i];
+        else
+            t.s[i] = (uint16_t)t.l[i];
+    }
+    hf_db_put(w, &hw, 1);
+    hf_db_put(w, zero, (size_t)((hw - w->pos % hw) % hw));
+    hf_db_put(w, &t, n * hw);
+}
+
 static void hf_db_put_bucket(hf_db_wr *w, const hf_db_bucket *k)
 {
-    int lo = k->lo, hi = k->hist ? k->hi : k->lo - 1;
+    int lo = k->lo, hi = k->bins ? k->hi : k->lo - 1;
     uint64_t n;
 
-    while (lo <= hi && !k->hist[lo - k->lo])   /* drop the spare zero bins */
+    while (lo <= hi && !hf_db_bin(k, lo))   /* drop the spare zero bins */
         lo++;
-    while (hi >= lo && !k->hist[hi - k->lo])
+    while (hi >= lo && !hf_db_bin(k, hi))
         hi--;
     n = hi >= lo ? (uint64_t)(hi - lo + 1) : 0;
 
@@ -174,7 +266,7 @@ static void hf_db_put_bucket(hf_db_wr *w, const hf_db_bucket *k)
     hf_db_put_var(w, n ? (uint64_t)lo : 0);
     hf_db_put_var(w, n);
     if (n)
-        hf_db_put(w, k->hist + (lo - k->lo), n * sizeof(uint32_t));
+        hf_db_put_bins(w, k, lo, (size_t)n);
 }
 
 static void hf_db_put_ring(hf_db_wr *w, const hf_db_ring *r)
@@ -221,6 +313,35 @@ static void hf_db_put_exact(hf_db_wr *w, const hf_db_state *st)
     }
 }
 
+/* The windows' cached ring sums that still hold. */
+static void hf_db_put_wsums(hf_db_wr *w, const hf_db_state *st)
+{
+    for (int i = 0; i < HF_DB_NWIN; i++) {
+        const hf_db_wsum *c = &st->wsum[i];
+        int lo = 0, hi = HF_DB_HIST_BINS - 1;
+        bool ok = c->ok && c->gen == hf_db_win_ring(st, i)->gen;
+        hf_db_put_var(w, ok);
+        if (!ok)
+            continue;
+        while (lo <= hi && !c->agg.hist[lo])
+            lo++;
+        while (hi >= lo && !c->agg.hist[hi])
+            hi--;
+        hf_db_put_var(w, c->aligned);
+        hf_db_put_u64(w, (uint64_t)c->from);
+        hf_db_put_var(w, c->agg.count);
+        hf_db_put_var(w, c->agg.errors);
+        hf_db_put_var(w, c->agg.rt_n);
+        hf_db_put_f(w, c->agg.rt_sum);
+        hf_db_put_f(w, c->agg.rt_min);
+        hf_db_put_f(w, c->agg.rt_max);
+        hf_db_put_var(w, hi >= lo ? (uint64_t)lo : 0);
+        hf_db_put_var(w, hi >= lo ? (uint64_t)(hi - lo + 1) : 0);
+        for (int b = lo; b <= hi; b++)
+            hf_db_put_var(w, c->agg.hist[b]);
+    }
+}
+
 static void hf_db_put_body(hf_db_wr *w, const hf_db_state *st)
 {
     hf_db_put_u64(w, st->ident);
@@ -244,9 +365,10 @@ static void hf_db_put_body(hf_db_wr *w, const hf_db_state *st)
     hf_db_put_ring(w, &st->minute);
     hf_db_put_ring(w, &st->hour);
     hf_db_put_exact(w, st);
+    hf_db_put_wsums(w, st);
 }
 
-/* Header at offset 0 once the body (and its hash) is known. */
+/* Header at offset 0 once the body (and its checksum) is known. */
 static int hf_db_put_header(int fd, uint64_t blen, uint64_t sum)
 {
     unsigned char hdr[HF_DB_HDR];
@@ -260,7 +382,7 @@ static int hf_db_put_header(int fd, uint64_t blen, uint64_t sum)
     return pwrite(fd, hdr, sizeof(hdr), 0) == (ssize_t)sizeof(hdr) ? 0 : -EIO;
 }
 
-int hf_db_state_save(const hf_db_state *st, const char *path, char *err, size_t n)
+int hf_db_state_save(hf_db_state *st, const char *path, char *err, size_t n)
 {
     hf_db_wr w = {.buf = malloc(HF_DB_WBUF)};
     char tmp[HF_PATH_MAX + 16];
@@ -278,12 +400,12 @@ int hf_db_state_save(const hf_db_state *st, const char *path, char *err, size_t 
         free(w.buf);
         return r;
     }
-    hf_db_hs_init(&w.hs, 0);
+    hf_db_sum_init(&w.sum);
     r = lseek(w.fd, HF_DB_HDR, SEEK_SET) == HF_DB_HDR ? 0 : -errno;
     if (!r) {
         hf_db_put_body(&w, st);
         hf_db_flush(&w);
-        r = w.err ? w.err : hf_db_put_header(w.fd, w.hs.n, hf_db_hs_final(&w.hs));
+        r = w.err ? w.err : hf_db_put_header(w.fd, w.pos, hf_db_sum_final(&w.sum));
     }
     if (close(w.fd) < 0 && !r)
         r = -errno;
@@ -292,60 +414,38 @@ int hf_db_state_save(const hf_db_state *st, const char *path, char *err, size_t 
     if (r) {
         hf_err_set(err, n, "cannot write state file %s: %s", path, strerror(-r));
         unlink(tmp);
+    } else {
+        hf_db_state_mark_clean(st);
     }
     free(w.buf);
     return r;
 }
 
-/* ---- loading: streamed through a 16 KiB buffer ---- */
+/* ---- loading: the whole file in memory, decoded in place ---- */
 
 typedef struct hf_db_rd {
-    int fd;
-    unsigned char *buf;
-    size_t pos, len;            /* unread bytes are buf[pos..len) */
-    uint64_t left;              /* body bytes not yet read from the file */
+    unsigned char *p, *end;
+    const unsigned char *base; /* the body's first byte: count alignment */
     bool bad;
-    hf_db_hs hs;
 } hf_db_rd;
 
-/* Make at least n bytes available (n <= HF_DB_WBUF); false at the end. */
-static bool hf_db_fill(hf_db_rd *r, size_t n)
+static inline bool hf_db_need(hf_db_rd *r, size_t n)
 {
-    size_t want;
-
-    if (r->len - r->pos >= n)
-        return true;
-    memmove(r->buf, r->buf + r->pos, r->len - r->pos);
-    r->len -= r->pos;
-    r->pos = 0;
-    want = (HF_DB_WBUF - r->len) & ~(size_t)7;  /* whole words for the hash */
-    if (want > r->left)
-        want = (size_t)r->left;
-    for (size_t got = 0; got < want;) {
-        ssize_t k = read(r->fd, r->buf + r->len + got, want - got);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0) {
-            r->bad = true;      /* shorter than the header says */
-            return false;
-        }
-        got += (size_t)k;
+    if (r->bad || (size_t)(r->end - r->p) < n) {
+        r->bad = true;
+        return false;
     }
-    hf_db_hs_update(&r->hs, r->buf + r->len, want);
-    r->len += want;
-    r->left -= want;
-    return r->len - r->pos >= n;
+    return true;
 }
 
 static void hf_db_get(hf_db_rd *r, void *out, size_t n)
 {
-    if (r->bad || !hf_db_fill(r, n)) {
-        r->bad = true;
+    if (!hf_db_need(r, n)) {
         memset(out, 0, n);
         return;
     }
-    memcpy(out, r->buf + r->pos, n);
-    r->pos += n;
+    memcpy(out, r->p, n);
+    r->p += n;
 }
 
 static uint64_t hf_db_get_u64(hf_db_rd *r)
@@ -368,17 +468,12 @@ static uint64_t hf_db_get_var(hf_db_rd *r)
 {
     uint64_t v = 0;
 
-    if (r->bad || !hf_db_fill(r, 1)) {
-        r->bad = true;
+    if (!hf_db_need(r, 1))
         return 0;
-    }
-    if (!(r->buf[r->pos] & 0x80))
-        return r->buf[r->pos++];    /* one byte: the common case */
-    for (int shift = 0; shift < 64; shift += 7) {
-        unsigned char c;
-        hf_db_get(r, &c, 1);
-        if (r->bad)
-            break;
+    if (!(*r->p & 0x80))
+        return *r->p++;         /* one byte: the common case */
+    for (int shift = 0; shift < 64 && r->p < r->end; shift += 7) {
+        unsigned char c = *r->p++;
         v |= (uint64_t)(c & 0x7f) << shift;
         if (!(c & 0x80))
             return v;
@@ -387,23 +482,71 @@ static uint64_t hf_db_get_var(hf_db_rd *r)
     return 0;
 }
 
+/* Sum of n counts of width hw (1, 2 or 4) at p: the narrow widths eight
+ * bytes at a time, in lanes that cannot overflow before they are folded. */
+static uint64_t hf_db_bins_sum(const unsigned char *p, size_t n, unsigned hw)
+{
+    const uint64_t m8 = 0x00ff00ff00ff00ffull, m16 = 0x0000ffff0000ffffull;
+    size_t bytes = n * hw, i = 0;
+    uint64_t sum = 0, w, acc;
+
+    while (hw < 4 && i + 8 <= bytes) {
+        size_t stop = bytes - (bytes - i) % 8;
+        if (stop - i > 8 * 128)
+            stop = i + 8 * 128;                  /* 16-bit lanes: at most 128 words */
+        for (acc = 0; i < stop; i += 8) {
+            memcpy(&w, p + i, 8);
+            acc += hw == 1 ? (w & m8) + ((w >> 8) & m8) : (w & m16) + ((w >> 16) & m16);
+        }
+        sum += hw == 1 ? (acc & 0xffff) + ((acc >> 16) & 0xffff) + ((acc >> 32) & 0xffff) +
+                         (acc >> 48)
+                       : (acc & 0xffffffffull) + (acc >> 32);
+    }
+    for (; i < bytes; i += hw) {
+        if (hw == 1) {
+            sum += p[i];
+        } else if (hw == 2) {
+            uint16_t v;
+            memcpy(&v, p + i, 2);
+            sum += v;
+        } else {
+            uint32_t v;
+            memcpy(&v, p + i, 4);
+            sum += v;
+        }
+    }
+    return sum;
+}
+
+/* The bucket's histogram: its bins point into the image. */
 static bool hf_db_get_hist(hf_db_rd *r, hf_db_bucket *k)
 {
-    uint64_t lo = hf_db_get_var(r), n = hf_db_get_var(r), sum = 0;
+    uint64_t lo = hf_db_get_var(r), n = hf_db_get_var(r);
+    unsigned hw;
+    size_t pad;
 
     if (r->bad || lo >= HF_DB_HIST_BINS || n > HF_DB_HIST_BINS - lo)
         return false;
     if (!n)
-        return k->rt_n == 0;
-    k->hist = malloc(n * sizeof(uint32_t));
-    if (!k->hist)
+        return lo == 0 && k->rt_n == 0;
+    if (!hf_db_need(r, 1))
         return false;
-    hf_db_get(r, k->hist, n * sizeof(uint32_t));
+    hw = *r->p++;
+    if (hw != 1 && hw != 2 && hw != 4)
+        return false;
+    pad = (hw - (size_t)(r->p - r->base) % hw) % hw;
+    if (!hf_db_need(r, pad + n * hw))
+        return false;
+    for (; pad; pad--)
+        if (*r->p++)
+            return false;
+    k->bins = r->p;
+    k->hw = (uint8_t)hw;
     k->lo = (uint16_t)lo;
     k->hi = (uint16_t)(lo + n - 1);
-    for (uint64_t i = 0; i < n; i++)
-        sum += k->hist[i];
-    return sum == k->rt_n;
+    r->p += n * hw;
+    return hf_db_bin(k, k->lo) && hf_db_bin(k, k->hi) &&   /* trimmed when saved */
+           hf_db_bins_sum(k->bins, (size_t)n, hw) == k->rt_n;
 }
 
 /* A bucket's fields after its tag. */
@@ -520,6 +663,47 @@ static bool hf_db_get_exact(hf_db_rd *r, hf_db_state *st)
     return hf_db_get_excs(r, st);
 }
 
+/* A cached ring sum: it must be what the ring's buckets add up to. */
+static bool hf_db_get_wsum(hf_db_rd *r, hf_db_state *st, int w)
+{
+    hf_db_wsum *c = &st->wsum[w];
+    const hf_db_ring *ring = hf_db_win_ring(st, w);
+    uint64_t ok = hf_db_get_var(r), aligned, lo, n, sum = 0, count = 0, errors = 0, rt_n = 0;
+
+    if (r->bad || ok > 1)
+        return false;
+    if (!ok)
+        return true;
+    aligned = hf_db_get_var(r);
+    c->from = (int64_t)hf_db_get_u64(r);
+    hf_db_agg_init(&c->agg);
+    c->agg.count = hf_db_get_var(r);
+    c->agg.errors = hf_db_get_var(r);
+    c->agg.rt_n = hf_db_get_var(r);
+    c->agg.rt_sum = hf_db_get_f(r);
+    c->agg.rt_min = hf_db_get_f(r);
+    c->agg.rt_max = hf_db_get_f(r);
+    lo = hf_db_get_var(r);
+    n = hf_db_get_var(r);
+    if (r->bad || aligned > 1 || lo >= HF_DB_HIST_BINS || n > HF_DB_HIST_BINS - lo)
+        return false;
+    for (uint64_t i = 0; i < n; i++)
+        sum += c->agg.hist[lo + i] = hf_db_get_var(r);
+    for (int64_t i = 0; i < ring->size; i++) {
+        const hf_db_bucket *b = &ring->b[i];
+        if (b->tag != HF_DB_EMPTY_TAG && (aligned ? b->tag >= c->from : b->tag > c->from)) {
+            count += b->count;
+            errors += b->errors;
+            rt_n += b->rt_n;
+        }
+    }
+    c->ok = true;
+    c->aligned = aligned;
+    c->gen = ring->gen;
+    return !r->bad && sum == rt_n && c->agg.count == count && c->agg.errors == errors &&
+           c->agg.rt_n == rt_n;
+}
+
 static bool hf_db_get_body(hf_db_rd *r, hf_db_state *st)
 {
     st->ident = hf_db_get_u64(r);
@@ -546,7 +730,10 @@ static bool hf_db_get_body(hf_db_rd *r, hf_db_state *st)
     if (!hf_db_get_ring(r, &st->minute) || !hf_db_get_ring(r, &st->hour) ||
         !hf_db_get_exact(r, st))
         return false;
-    return !r->bad && r->pos == r->len && r->left == 0 && !isnan(st->max_now);
+    for (int w = 0; w < HF_DB_NWIN; w++)
+        if (!hf_db_get_wsum(r, st, w))
+            return false;
+    return !r->bad && r->p == r->end && !isnan(st->max_now);
 }
 
 static int hf_db_load_fail(hf_db_state *st, const char *path, const char *what,
@@ -555,59 +742,76 @@ static int hf_db_load_fail(hf_db_state *st, const char *path, const char *what,
     char why[96];
 
     snprintf(why, sizeof(why), "state file ignored: %s", what);
-    hf_db_state_reset(st, why);
+    hf_db_state_reset(st, why);         /* frees the image too */
     hf_err_set(err, n, "state file %s: %s", path, what);
     return -EINVAL;
 }
 
-/* Validate the header, decode the body while hashing it, check the hash. */
-static int hf_db_load_fd(hf_db_state *st, const char *path, hf_db_rd *r, int64_t size,
+static int hf_db_read_all(int fd, unsigned char *p, size_t n)
+{
+    while (n) {
+        ssize_t k = read(fd, p, n);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            return -1;          /* shorter than fstat said */
+        p += k;
+        n -= (size_t)k;
+    }
+    return 0;
+}
+
+/* Validate the header and the checksum, then decode the body in place. */
+static int hf_db_load_fd(hf_db_state *st, const char *path, int fd, size_t size,
                          char *err, size_t n)
 {
-    unsigned char hdr[HF_DB_HDR];
+    unsigned char *img;
     uint32_t ver, endian;
     uint64_t blen, sum;
+    hf_db_sum s;
+    hf_db_rd r;
 
-    if (size < HF_DB_HDR || read(r->fd, hdr, sizeof(hdr)) != (ssize_t)sizeof(hdr) ||
-        memcmp(hdr, HF_DB_MAGIC, 8) != 0)
+    if (size < HF_DB_HDR)
         return hf_db_load_fail(st, path, "not a state file", err, n);
-    memcpy(&ver, hdr + 8, 4);
-    memcpy(&endian, hdr + 12, 4);
-    memcpy(&blen, hdr + 16, 8);
-    memcpy(&sum, hdr + 24, 8);
+    if (!(img = malloc(size)))
+        return hf_db_load_fail(st, path, "out of memory", err, n);
+    st->image = img;                    /* the state owns it from here on */
+    if (hf_db_read_all(fd, img, size) < 0 || memcmp(img, HF_DB_MAGIC, 8) != 0)
+        return hf_db_load_fail(st, path, "not a state file", err, n);
+    memcpy(&ver, img + 8, 4);
+    memcpy(&endian, img + 12, 4);
+    memcpy(&blen, img + 16, 8);
+    memcpy(&sum, img + 24, 8);
     if (ver != HF_DB_STATE_VERSION || endian != HF_DB_ENDIAN)
         return hf_db_load_fail(st, path, "other version", err, n);
-    if (blen != (uint64_t)size - HF_DB_HDR)
+    hf_db_sum_init(&s);
+    hf_db_sum_update(&s, img + HF_DB_HDR, size - HF_DB_HDR);
+    if (blen != size - HF_DB_HDR || hf_db_sum_final(&s) != sum)
         return hf_db_load_fail(st, path, "bad checksum", err, n);
-    r->left = blen;
-    hf_db_hs_init(&r->hs, 0);
-    if (!hf_db_get_body(r, st) || hf_db_hs_final(&r->hs) != sum)
-        return hf_db_load_fail(st, path, hf_db_hs_final(&r->hs) != sum || r->left ?
-                               "bad checksum" : "inconsistent content", err, n);
+    r = (hf_db_rd){.p = img + HF_DB_HDR, .end = img + size, .base = img + HF_DB_HDR};
+    if (!hf_db_get_body(&r, st))
+        return hf_db_load_fail(st, path, "inconsistent content", err, n);
     st->valid = true;
     st->why[0] = '\0';
+    hf_db_state_mark_clean(st);
     return 0;
 }
 
 int hf_db_state_load(hf_db_state *st, const char *path, char *err, size_t n)
 {
-    hf_db_rd r = {.fd = -1};
     struct stat sb;
-    int e, ret;
+    int fd, e, ret;
 
     hf_db_state_reset(st, NULL);
-    r.fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (r.fd < 0) {
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
         e = errno;
         return e == ENOENT ? -ENOENT : hf_db_load_fail(st, path, strerror(e), err, n);
     }
-    r.buf = malloc(HF_DB_WBUF);
-    if (!r.buf || fstat(r.fd, &sb) < 0 || !S_ISREG(sb.st_mode) || sb.st_size > HF_DB_STATE_MAX)
-        ret = hf_db_load_fail(st, path, r.buf ? "not a state file" : "out of memory", err, n);
+    if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode) || sb.st_size > HF_DB_STATE_MAX)
+        ret = hf_db_load_fail(st, path, "not a state file", err, n);
     else
-        ret = hf_db_load_fd(st, path, &r, (int64_t)sb.st_size, err, n);
-    free(r.buf);
-    close(r.fd);
+        ret = hf_db_load_fd(st, path, fd, (size_t)sb.st_size, err, n);
+    close(fd);
     return ret;
 }
-

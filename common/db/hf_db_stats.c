@@ -32,40 +32,56 @@ int hf_db_hist_bin(double rt)
 
 void hf_db_ring_clear(hf_db_ring *r)
 {
+    r->gen++;
     for (int64_t i = 0; i < r->size; i++)
-        if (r->b[i].tag != HF_DB_EMPTY_TAG || r->b[i].hist)
+        if (r->b[i].tag != HF_DB_EMPTY_TAG || r->b[i].bins)
             hf_db_bucket_reset(&r->b[i], HF_DB_EMPTY_TAG);
+}
+
+void hf_db_bins_free(hf_db_bucket *b)
+{
+    if (!b->hw)
+        free(b->bins);
+    b->bins = NULL;
+    b->hw = 0;
 }
 
 void hf_db_bucket_reset(hf_db_bucket *b, int64_t tag)
 {
-    free(b->hist);
+    hf_db_bins_free(b);
     memset(b, 0, sizeof(*b));
     b->tag = tag;
     b->rt_min = INFINITY;
     b->rt_max = -INFINITY;
 }
 
-/* Make bin part of the bucket's histogram range. */
+/* Bins lo..hi of b as a new owned uint32_t array (zeros outside b's range). */
+static uint32_t *hf_db_bins_widen(const hf_db_bucket *b, int lo, int hi)
+{
+    uint32_t *h = calloc((size_t)(hi - lo + 1), sizeof(*h));
+
+    if (h && b->bins)
+        for (int i = b->lo; i <= b->hi; i++)
+            h[i - lo] = hf_db_bin(b, i);
+    return h;
+}
+
+/* Make bin part of the bucket's histogram range, the bins owned. */
 static bool hf_db_hist_reach(hf_db_bucket *b, int bin)
 {
-    int lo, hi, n;
+    int lo, hi;
     uint32_t *h;
 
-    if (b->hist && bin >= b->lo && bin <= b->hi)
+    if (b->bins && !b->hw && bin >= b->lo && bin <= b->hi)
         return true;
-    lo = b->hist ? (bin < b->lo ? bin - HF_DB_GROW : b->lo) : bin - HF_DB_GROW;
-    hi = b->hist ? (bin > b->hi ? bin + HF_DB_GROW : b->hi) : bin + HF_DB_GROW;
+    lo = b->bins ? (bin < b->lo ? bin - HF_DB_GROW : b->lo) : bin - HF_DB_GROW;
+    hi = b->bins ? (bin > b->hi ? bin + HF_DB_GROW : b->hi) : bin + HF_DB_GROW;
     lo = lo < 0 ? 0 : lo;
     hi = hi >= HF_DB_HIST_BINS ? HF_DB_HIST_BINS - 1 : hi;
-    n = hi - lo + 1;
-    h = calloc((size_t)n, sizeof(*h));
-    if (!h)
+    if (!(h = hf_db_bins_widen(b, lo, hi)))
         return false;
-    if (b->hist)
-        memcpy(h + (b->lo - lo), b->hist, sizeof(*h) * (size_t)(b->hi - b->lo + 1));
-    free(b->hist);
-    b->hist = h;
+    hf_db_bins_free(b);
+    b->bins = h;
     b->lo = (uint16_t)lo;
     b->hi = (uint16_t)hi;
     return true;
@@ -79,7 +95,7 @@ bool hf_db_bucket_add(hf_db_bucket *b, bool err, double rt)
         bin = hf_db_hist_bin(rt);
         if (!hf_db_hist_reach(b, bin))
             return false;
-        b->hist[bin - b->lo]++;
+        ((uint32_t *)b->bins)[bin - b->lo]++;
         b->rt_n++;
         b->rt_sum += rt;
         b->rt_min = rt < b->rt_min ? rt : b->rt_min;
@@ -90,7 +106,8 @@ bool hf_db_bucket_add(hf_db_bucket *b, bool err, double rt)
     return true;
 }
 
-/* rt_min/rt_max stay: after a subtraction they bound the rows left (loosely). */
+/* rt_min/rt_max stay: after a subtraction they bound the rows left (loosely).
+ * False when the bucket holds no such row, or (bins not owned) out of memory. */
 bool hf_db_bucket_sub(hf_db_bucket *b, bool err, double rt)
 {
     int bin;
@@ -99,9 +116,9 @@ bool hf_db_bucket_sub(hf_db_bucket *b, bool err, double rt)
         return false;
     if (!isnan(rt)) {
         bin = hf_db_hist_bin(rt);
-        if (!b->rt_n || !b->hist || bin < b->lo || bin > b->hi || !b->hist[bin - b->lo])
+        if (!b->rt_n || !hf_db_bin(b, bin) || !hf_db_hist_reach(b, bin))
             return false;
-        b->hist[bin - b->lo]--;
+        ((uint32_t *)b->bins)[bin - b->lo]--;
         b->rt_n--;
         b->rt_sum = b->rt_n ? b->rt_sum - rt : 0.0;
     }
@@ -110,18 +127,35 @@ bool hf_db_bucket_sub(hf_db_bucket *b, bool err, double rt)
     return true;
 }
 
+/* dst becomes src with bins of its own (uint32_t). */
 bool hf_db_bucket_copy(hf_db_bucket *dst, const hf_db_bucket *src)
 {
-    size_t n = src->hist ? (size_t)(src->hi - src->lo + 1) : 0;
     uint32_t *h = NULL;
 
-    if (n && !(h = malloc(n * sizeof(*h))))
+    if (src->bins && !(h = hf_db_bins_widen(src, src->lo, src->hi)))
         return false;
-    if (n)
-        memcpy(h, src->hist, n * sizeof(*h));
-    free(dst->hist);
+    hf_db_bins_free(dst);
     *dst = *src;
-    dst->hist = h;
+    dst->bins = h;
+    dst->hw = 0;
+    return true;
+}
+
+bool hf_db_bucket_same(const hf_db_bucket *a, const hf_db_bucket *b)
+{
+    int lo, hi;
+
+    if (a->tag != b->tag || a->count != b->count || a->errors != b->errors ||
+        a->rt_n != b->rt_n || memcmp(&a->rt_sum, &b->rt_sum, sizeof(double)) != 0 ||
+        memcmp(&a->rt_min, &b->rt_min, sizeof(double)) != 0 ||
+        memcmp(&a->rt_max, &b->rt_max, sizeof(double)) != 0 ||
+        memcmp(&a->dmax, &b->dmax, sizeof(double)) != 0)
+        return false;
+    lo = a->lo < b->lo ? a->lo : b->lo;
+    hi = a->hi > b->hi ? a->hi : b->hi;
+    for (int i = lo; i <= hi; i++)
+        if (hf_db_bin(a, i) != hf_db_bin(b, i))
+            return false;
     return true;
 }
 
@@ -139,6 +173,7 @@ static bool hf_db_ring_add(hf_db_ring *r, double now, double t, bool err, double
 
     if (tag < hf_db_floor_div(now, r->gran) - r->keep)
         return true;            /* older than anything this ring serves */
+    r->gen++;
     b = &r->b[hf_db_mod(tag, r->size)];
     if (b->tag != tag) {
         if (b->tag != HF_DB_EMPTY_TAG && b->tag > tag)
@@ -151,6 +186,7 @@ static bool hf_db_ring_add(hf_db_ring *r, double now, double t, bool err, double
 
 bool hf_db_rings_add(hf_db_state *st, double now, double t, bool err, double rt, double dis)
 {
+    st->gen++;
     return hf_db_ring_add(&st->hour, now, t, err, rt, dis) &&
            hf_db_ring_add(&st->minute, now, t, err, rt, dis);
 }
@@ -172,8 +208,21 @@ void hf_db_agg_bucket(hf_db_agg *a, const hf_db_bucket *b)
     a->rt_sum += b->rt_sum;
     a->rt_min = b->rt_min < a->rt_min ? b->rt_min : a->rt_min;
     a->rt_max = b->rt_max > a->rt_max ? b->rt_max : a->rt_max;
-    for (int i = b->lo; b->hist && i <= b->hi; i++)
-        a->hist[i] += b->hist[i - b->lo];
+    if (!b->bins)
+        return;
+    switch (b->hw) {            /* one loop per width: this sum is the hot path */
+    case 1:
+        for (int i = b->lo; i <= b->hi; i++)
+            a->hist[i] += ((const uint8_t *)b->bins)[i - b->lo];
+        break;
+    case 2:
+        for (int i = b->lo; i <= b->hi; i++)
+            a->hist[i] += ((const uint16_t *)b->bins)[i - b->lo];
+        break;
+    default:
+        for (int i = b->lo; i <= b->hi; i++)
+            a->hist[i] += ((const uint32_t *)b->bins)[i - b->lo];
+    }
 }
 
 void hf_db_agg_row(hf_db_agg *a, bool err, double rt)

@@ -31,6 +31,7 @@ const hf_db_ring *hf_db_win_ring(const hf_db_state *st, int w)
 
 void hf_db_edges_init(hf_db_state *st, double now, int64_t from)
 {
+    st->gen++;
     st->exact = true;
     st->inexact[0] = '\0';
     st->read_from = from;
@@ -50,6 +51,7 @@ static bool hf_db_exact_off(hf_db_state *st, double now, int64_t rowid)
 
     snprintf(st->inexact, sizeof(st->inexact), "more than %d rows out of time order by over "
              "%.0f s or dated ahead (rowid %lld)", HF_DB_MAX_EXC, HF_DB_SLACK_S, (long long)rowid);
+    st->gen++;
     st->exact = false;
     st->retry_at = now + HF_DB_KEEP_S;
     for (size_t i = 0; i < st->nexc && ok; i++) {
@@ -78,6 +80,7 @@ static bool hf_db_exc_add(hf_db_state *st, double now, int64_t rowid, double t, 
     }
     if (hf_array_reserve(&st->exc, &st->exc_cap, st->nexc, sizeof(*st->exc), 16) < 0)
         return false;
+    st->gen++;
     st->exc[st->nexc++] = (hf_db_exc){.rowid = rowid, .t = t, .rt = rt, .err = err};
     return true;
 }
@@ -105,6 +108,7 @@ void hf_db_exc_purge(hf_db_state *st, double now)
     for (size_t i = 0; i < st->nexc; i++)
         if (st->exc[i].t > now - HF_DB_KEEP_S)
             st->exc[k++] = st->exc[i];
+    st->gen += k != st->nexc;
     st->nexc = k;
 }
 
@@ -147,15 +151,34 @@ bool hf_db_stats_row(hf_db_state *st, double now, int64_t rowid, double t, bool 
 
 /* ---- window sums ---- */
 
-/* Exact: buckets after the far-edge bucket, its kept part, exceptions in range. */
-static void hf_db_exact_sum(const hf_db_state *st, double now, int w, hf_db_agg *a)
+/* The whole ring buckets of window w: tags > from (aligned: >= from), in
+ * slot order; from the cache when neither the ring nor from changed (the
+ * same additions in the same order: the same bits). */
+static void hf_db_ring_sum(hf_db_state *st, int w, int64_t from, bool aligned, hf_db_agg *a)
 {
     const hf_db_ring *r = hf_db_win_ring(st, w);
+    hf_db_wsum *c = &st->wsum[w];
+
+    if (c->ok && c->gen == r->gen && c->from == from && c->aligned == aligned) {
+        *a = c->agg;
+        return;
+    }
+    hf_db_agg_init(a);
+    for (int64_t i = 0; i < r->size; i++) {
+        const hf_db_bucket *b = &r->b[i];
+        if (b->tag != HF_DB_EMPTY_TAG && (aligned ? b->tag >= from : b->tag > from) && b->count)
+            hf_db_agg_bucket(a, b);
+    }
+    *c = (hf_db_wsum){.ok = true, .aligned = aligned, .from = from, .gen = r->gen, .agg = *a};
+    st->gen++;                  /* the cache is part of the file */
+}
+
+/* Exact: buckets after the far-edge bucket, its kept part, exceptions in range. */
+static void hf_db_exact_sum(hf_db_state *st, double now, int w, hf_db_agg *a)
+{
     const hf_db_edge *e = &st->edge[w];
 
-    for (int64_t i = 0; i < r->size; i++)
-        if (r->b[i].tag != HF_DB_EMPTY_TAG && r->b[i].tag > e->kept.tag && r->b[i].count)
-            hf_db_agg_bucket(a, &r->b[i]);
+    hf_db_ring_sum(st, w, e->kept.tag, false, a);
     hf_db_agg_bucket(a, &e->kept);
     for (size_t i = 0; i < st->nexc; i++)
         if (st->exc[i].t > e->edge && st->exc[i].t <= now + HF_DB_FUTURE_S)
@@ -163,14 +186,11 @@ static void hf_db_exact_sum(const hf_db_state *st, double now, int w, hf_db_agg 
 }
 
 /* Inexact: whole buckets from floor(now/g)-N+1 on. */
-static int64_t hf_db_aligned_sum(const hf_db_state *st, double now, int w, hf_db_agg *a)
+static int64_t hf_db_aligned_sum(hf_db_state *st, double now, int w, hf_db_agg *a)
 {
-    const hf_db_ring *r = hf_db_win_ring(st, w);
-    int64_t from = hf_db_floor_div(now, r->gran) - hf_db_windows[w].buckets + 1;
+    int64_t from = hf_db_floor_div(now, hf_db_win_ring(st, w)->gran) - hf_db_windows[w].buckets + 1;
 
-    for (int64_t i = 0; i < r->size; i++)
-        if (r->b[i].tag != HF_DB_EMPTY_TAG && r->b[i].tag >= from && r->b[i].count)
-            hf_db_agg_bucket(a, &r->b[i]);
+    hf_db_ring_sum(st, w, from, true, a);
     return from;
 }
 
@@ -220,12 +240,11 @@ static void hf_db_peak(const hf_db_state *st, double now, hf_db_result *res)
     res->peak_count = best < 0 ? 0 : days[best];
 }
 
-void hf_db_stats_windows(const hf_db_state *st, double now, hf_db_result *res)
+void hf_db_stats_windows(hf_db_state *st, double now, hf_db_result *res)
 {
     hf_db_agg a;
 
     for (int w = 0; w < HF_DB_NWIN; w++) {
-        hf_db_agg_init(&a);
         if (st->exact) {
             hf_db_exact_sum(st, now, w, &a);
             res->win[w].start = st->edge[w].edge;

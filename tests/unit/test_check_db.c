@@ -514,6 +514,45 @@ static void test_run_once_state(void **state)
     hf_settings_free(&s);
 }
 
+/* A run that finds nothing new writes nothing: the state file is the same
+ * inode, untouched (rows 40 days old: no window edge can pass one). */
+static void test_run_once_idle_writes_nothing(void **state)
+{
+    hf_settings s;
+    hf_report r;
+    char path[HF_PATH_MAX], db[HF_PATH_MAX];
+    struct stat a, b;
+    sqlite3 *h;
+
+    (void)state;
+    snprintf(db, sizeof(db), "%s/old.db", tmpd);
+    assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+    exec(h, "CREATE TABLE inference_requests(id INTEGER PRIMARY KEY, created_at TEXT,"
+            " response_time INTEGER, status TEXT)");
+    exec(h, "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < 50)"
+            " INSERT INTO inference_requests(created_at, response_time, status)"
+            " SELECT datetime('now', '-40 days', '-' || i || ' minutes'), 100, 'success' FROM c");
+    sqlite3_close(h);
+    settings(&s);
+    set(&s, "db", db);
+    snprintf(path, sizeof(path), "%s/state3", tmpd);
+    set(&s, "state-dir", path);
+    assert_int_equal(hf_check_state_path(&s, path, sizeof(path)), 0);
+    run(&s, &r);
+    assert_int_equal(r.state, HF_OK);
+    hf_report_free(&r);
+    assert_int_equal(stat(path, &a), 0);
+    run(&s, &r);
+    assert_int_equal(r.state, HF_OK);
+    assert_int_equal(count_code(&r, "state.reset"), 0);
+    assert_int_equal(metric(&r, "req_30d")->value, 0);
+    hf_report_free(&r);
+    assert_int_equal(stat(path, &b), 0);
+    assert_true(a.st_ino == b.st_ino && a.st_mtim.tv_sec == b.st_mtim.tv_sec &&
+                a.st_mtim.tv_nsec == b.st_mtim.tv_nsec);
+    hf_settings_free(&s);
+}
+
 /* A missing database saves no state (the probe's rule: only statistics are kept). */
 static void test_run_once_missing(void **state)
 {
@@ -566,6 +605,7 @@ int main(void)
         cmocka_unit_test(test_settings),
         cmocka_unit_test(test_identity),
         cmocka_unit_test(test_run_once_state),
+        cmocka_unit_test(test_run_once_idle_writes_nothing),
         cmocka_unit_test(test_run_once_missing),
     };
 

@@ -89,6 +89,101 @@ static void test_state_roundtrip_and_bad_files(void **state)
     tdb_rm(&t);
 }
 
+/* Counts that need two and four bytes in the file (1,000 and 70,000 rows
+ * of one response time in one minute), used in place after the load and copied
+ * when a row changes their bucket: the loaded state goes on like the one in
+ * memory, the windows' saved bucket sums included. */
+static void test_state_wide_counts(void **state)
+{
+    hf_db_state *st = hf_db_state_new(), *st2 = hf_db_state_new();
+    hf_db_result r, r2;
+    char sp[160], err[256];
+    tdb t;
+
+    (void)state;
+    tdb_open(&t, "ipk", true);
+    tdb_fill(&t, NOW - 3 * DAY, NOW - 2 * DAY, 3000);
+    exec(t.w, "BEGIN");
+    for (int i = 0; i < 1000; i++)              /* two bytes: an earlier hour */
+        tdb_row(&t, NOW - 7200 + i % 60, NULL, 150, false);
+    for (int i = 0; i < 70000; i++)
+        tdb_row(&t, NOW - 600 + i % 60, NULL, i < 300 ? 200 : 100, i % 1000 == 0);
+    exec(t.w, "COMMIT");
+    snprintf(sp, sizeof(sp), "%s/db.state", t.dir);
+    probe(&t, st, NOW, &r);
+    assert_int_equal(hf_db_state_save(st, sp, err, sizeof(err)), 0);
+    assert_int_equal(hf_db_state_load(st2, sp, err, sizeof(err)), 0);
+    probe(&t, st2, NOW, &r2);
+    assert_int_equal(r2.rows_read, 0);
+    assert_memory_equal(r.win, r2.win, sizeof(r.win));
+    tdb_row(&t, NOW - 590, NULL, 100, false);   /* into the wide buckets */
+    tdb_row(&t, NOW - 590, NULL, 200, true);
+    probe(&t, st, NOW + 30, &r);
+    probe(&t, st2, NOW + 30, &r2);
+    assert_string_equal(r2.rebuilt, "");
+    assert_int_equal(r2.rows_read, 2);
+    assert_memory_equal(r.win, r2.win, sizeof(r.win));
+    brute(&t, &r2);
+    /* saved again from the loaded state (counts in place and copied) */
+    assert_int_equal(hf_db_state_save(st2, sp, err, sizeof(err)), 0);
+    assert_int_equal(hf_db_state_load(st2, sp, err, sizeof(err)), 0);
+    probe(&t, st2, NOW + 60, &r2);
+    probe(&t, st, NOW + 60, &r);
+    assert_memory_equal(r.win, r2.win, sizeof(r.win));
+    brute(&t, &r2);
+    hf_db_state_free(st);
+    hf_db_state_free(st2);
+    tdb_rm(&t);
+}
+
+/* A probe that finds nothing new and moves no edge across a row leaves the
+ * state clean (the caller writes nothing); the file's earlier state goes on
+ * exactly like the one kept in memory. */
+static void test_state_clean_after_idle_probe(void **state)
+{
+    hf_db_state *st = hf_db_state_new(), *st2 = hf_db_state_new();
+    hf_db_result r, r2;
+    char sp[160], err[256];
+    tdb t;
+
+    (void)state;
+    tdb_open(&t, "ipk", true);
+    tdb_fill(&t, NOW - 31 * DAY, NOW, 20000);   /* whole seconds only */
+    snprintf(sp, sizeof(sp), "%s/db.state", t.dir);
+    assert_true(hf_db_state_dirty(st));         /* never saved */
+    probe(&t, st, NOW, &r);
+    assert_int_equal(hf_db_state_save(st, sp, err, sizeof(err)), 0);
+    assert_false(hf_db_state_dirty(st));
+    assert_int_equal(hf_db_state_load(st2, sp, err, sizeof(err)), 0);
+    assert_false(hf_db_state_dirty(st2));
+    /* half a second later: no row is dated in (NOW - W, NOW + 0.5 - W] */
+    probe(&t, st2, NOW + 0.5, &r2);
+    assert_int_equal(r2.rows_read, 0);
+    assert_false(hf_db_state_dirty(st2));
+    probe(&t, st, NOW + 0.5, &r);
+    assert_memory_equal(r.win, r2.win, sizeof(r.win));
+    brute_counts(&t, &r2);
+    /* the file (the state at NOW) brought to a later clock in one step */
+    assert_int_equal(hf_db_state_load(st2, sp, err, sizeof(err)), 0);
+    probe(&t, st2, NOW + 1000, &r2);
+    assert_true(r2.edge_rows > 0);
+    assert_true(hf_db_state_dirty(st2));        /* rows left the windows */
+    probe(&t, st, NOW + 1000, &r);
+    assert_memory_equal(r.win, r2.win, sizeof(r.win));
+    brute(&t, &r2);
+    assert_int_equal(hf_db_state_save(st2, sp, err, sizeof(err)), 0);
+    assert_false(hf_db_state_dirty(st2));
+    tdb_row(&t, NOW + 1000, NULL, 42, false);   /* a new row: dirty */
+    probe(&t, st2, NOW + 1000, &r2);
+    assert_int_equal(r2.rows_read, 1);
+    assert_true(hf_db_state_dirty(st2));
+    hf_db_state_copy(st, st2);                  /* a copy has no file */
+    assert_true(hf_db_state_dirty(st));
+    hf_db_state_free(st);
+    hf_db_state_free(st2);
+    tdb_rm(&t);
+}
+
 /* ---- bad inputs ---- */
 
 static void expect_status(const char *path, hf_db_status want, const char *err)
@@ -346,6 +441,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_state_roundtrip_and_bad_files),
+        cmocka_unit_test(test_state_wide_counts),
+        cmocka_unit_test(test_state_clean_after_idle_probe),
         cmocka_unit_test(test_missing_and_corrupt),
         cmocka_unit_test(test_schema_errors),
         cmocka_unit_test(test_locked),
