@@ -194,7 +194,7 @@ void hf_check_run_once(const hf_settings *s, const hf_check_ctx *ctx, hf_report 
     int fd = -1, r;
 
     if (k->state_new && !st) {
-        hf_report_add(out, HF_UNKNOWN, "", "check.oom", "out of memory");
+        hf_check_oom_finding(out);
         return;
     }
     if (st) {
@@ -217,4 +217,24 @@ void hf_check_run_once(const hf_settings *s, const hf_check_ctx *ctx, hf_report 
         close(fd);
     }
     hf_check_state_free(k, st);
+}
+
+void hf_check_usage_finding(hf_report *out, const char *msg)
+{
+    hf_report_add(out, HF_UNKNOWN, "", "check.usage", "%s", msg);
+}
+
+void hf_check_oom_finding(hf_report *out)
+{
+    hf_report_add(out, HF_UNKNOWN, "", "check.oom", "out of memory");
+}
+
+void hf_check_out_of_time_finding(hf_report *out, double budget_s, bool started)
+{
+    if (started)
+        hf_report_add(out, HF_UNKNOWN, "", "check.out_of_time",
+                      "not finished within check_helixflow's -t of %g s", budget_s);
+    else
+        hf_report_add(out, HF_UNKNOWN, "", "check.out_of_time",
+                      "not run: check_helixflow's -t of %g s ran out", budget_s);
 }

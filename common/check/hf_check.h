@@ -113,6 +113,17 @@ int hf_check_state_load(const hf_settings *s, void *st, double deadline, char *e
 /* One evaluation with in-memory state (st may be NULL). */
 void hf_check_eval(const hf_settings *s, void *st, const hf_check_ctx *ctx, hf_report *out);
 
+/* The findings of a run that could not judge (codes check.*), for
+ * front-ends that run several checks or fill settings from their own
+ * configuration. A bad setting: UNKNOWN check.usage with msg as given (it
+ * names the setting in the front-end's spelling). Out of memory: UNKNOWN
+ * check.oom. Out of the caller's time budget of budget_s seconds before
+ * the check started (started false) or before it returned: UNKNOWN
+ * check.out_of_time. */
+void hf_check_usage_finding(hf_report *out, const char *msg);
+void hf_check_oom_finding(hf_report *out);
+void hf_check_out_of_time_finding(hf_report *out, double budget_s, bool started);
+
 /* One evaluation with the state file: see the top of this header. */
 void hf_check_run_once(const hf_settings *s, const hf_check_ctx *ctx, hf_report *out);
 

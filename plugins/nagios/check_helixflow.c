@@ -185,8 +185,12 @@ static void hfa_share(hf_settings *s, hf_report *rep, const char *name, const ch
     char err[HF_ERR_MAX];
     int i = value ? hf_settings_find(s->kind, name) : -1;
 
-    if (i >= 0 && hf_settings_set(s, (size_t)i, value, err, sizeof(err)) < 0)
-        hf_report_add(rep, HF_UNKNOWN, "", "check.usage", "--%s: %s", name, err);
+    if (i >= 0 && hf_settings_set(s, (size_t)i, value, err, sizeof(err)) < 0) {
+        hf_buf msg = {0};
+        hf_buf_printf(&msg, "--%s: %s", name, err);
+        hf_check_usage_finding(rep, hf_buf_str(&msg));
+        hf_buf_free(&msg);
+    }
 }
 
 /* The check's settings: shared options, then its own --arg list (parsed
@@ -202,7 +206,7 @@ static int hfa_settings(const hfa_opts *o, size_t ki, hf_settings *s, hf_report 
     int r;
 
     if (hf_settings_init(s, k) < 0) {
-        hf_report_add(rep, HF_UNKNOWN, "", "check.oom", "out of memory");
+        hf_check_oom_finding(rep);
         return -1;
     }
     hfa_share(s, rep, "root", o->root);
@@ -220,8 +224,7 @@ static int hfa_settings(const hfa_opts *o, size_t ki, hf_settings *s, hf_report 
     argv[argc] = NULL;
     r = hfn_args_parse(s, argc, argv, &a, &out, &err, NULL, NULL, NULL);
     if (r != 0)
-        hf_report_add(rep, HF_UNKNOWN, "", "check.usage", "%s",
-                      r > 0 ? "--arg: -h/-V are not for one check" : hf_buf_str(&err));
+        hf_check_usage_finding(rep, r > 0 ? "--arg: -h/-V are not for one check" : hf_buf_str(&err));
     hf_buf_free(&out);
     hf_buf_free(&err);
     return r == 0 && rep->nf == 0 ? 0 : -1;
@@ -252,8 +255,7 @@ static void hfa_prerender(const hfa_opts *o, hfa_run *runs, size_t n, hf_buf *b)
             parts[np++] = (hfn_part){runs[i].kind->name, &runs[i].report};
             continue;
         }
-        hf_report_add(&late[i], HF_UNKNOWN, "", "check.out_of_time",
-                      "not finished within check_helixflow's -t of %g s", o->timeout);
+        hf_check_out_of_time_finding(&late[i], o->timeout, true);
         parts[np++] = (hfn_part){runs[i].kind->name, &late[i]};
     }
     hf_buf_reset(b);
@@ -268,8 +270,7 @@ static void hfa_run_one(const hfa_opts *o, size_t ki, hfa_run *run, double deadl
     double now = hf_mono_now(), share = (deadline - now) / (double)left;
 
     if (share < HFA_MIN_SHARE_S) {
-        hf_report_add(&run->report, HF_UNKNOWN, "", "check.out_of_time",
-                      "not run: check_helixflow's -t of %g s ran out", o->timeout);
+        hf_check_out_of_time_finding(&run->report, o->timeout, false);
         return;
     }
     if (hfa_settings(o, ki, &s, &run->report) == 0) {
