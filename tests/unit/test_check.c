@@ -336,6 +336,28 @@ static void run(hf_settings *s, hf_report *rep)
     hf_check_run_once(s, &ctx, rep);
 }
 
+/* UNKNOWN: the probe could not read /proc (here: it does not exist). */
+static void test_service_unknown(void **state)
+{
+    tdir t;
+    hf_settings s;
+    hf_report rep;
+    const hf_finding *f;
+
+    (void)state;
+    policy_setup(&t, &s);
+    assert_int_equal(set(&s, "proc", "/nonexistent/proc", NULL, 0), 0);
+    run(&s, &rep);
+    assert_int_equal(rep.state, HF_UNKNOWN);
+    f = need_code(&rep, "service.probe");
+    assert_int_equal(f->state, HF_UNKNOWN);
+    assert_non_null(strstr(f->text, "cannot probe processes: "));
+    assert_non_null(strstr(f->text, "/nonexistent/proc"));
+    assert_int_equal(rep.nm, 0);                                   /* no figure is made up */
+    hf_report_free(&rep);
+    policy_teardown(&t, &s);
+}
+
 static void test_state_roundtrip(void **state)
 {
     tdir t;
@@ -470,6 +492,7 @@ int main(void)
         cmocka_unit_test(test_judge_states),
         cmocka_unit_test(test_transitions),
         cmocka_unit_test(test_number_and_days),
+        cmocka_unit_test(test_service_unknown),
         cmocka_unit_test(test_state_roundtrip),
         cmocka_unit_test(test_state_truncated),
         cmocka_unit_test(test_state_garbage),
