@@ -259,6 +259,10 @@ static pthread_once_t hf_sqlite_once = PTHREAD_ONCE_INIT;
 
 static void hf_sqlite_init_once(void)
 {
+    /* No memory statistics: otherwise every allocation SQLite makes (a
+     * few thousand per statement prepared) takes a global mutex. Refused
+     * (harmlessly) when SQLite was already initialised. */
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
     sqlite3_initialize();
 }
 

@@ -80,7 +80,9 @@ int hf_sqlite_quote_ident(const char *name, char *out, size_t n);
 hf_sqlite_status hf_sqlite_int(hf_sqlite *c, const char *sql, int64_t *out, char *err, size_t n);
 
 /* Once per process, any thread (pthread_once): sqlite3_initialize, so
- * concurrent first opens never race on SQLite's own lazy initialisation.
+ * concurrent first opens never race on SQLite's own lazy initialisation;
+ * before it SQLITE_CONFIG_MEMSTATUS off (sqlite3_memory_used() then reads 0;
+ * each allocation no longer takes a global mutex).
  * The check kinds that open databases call it from their init hook. */
 void hf_sqlite_global_init(void);
 
