@@ -1,6 +1,9 @@
 /* hf_db: the database probe (design in hf_db.h). This file: open, file
  * facts, per-table estimates, schema check, simple-query latency, integrity
- * checks; the incremental statistics are in hf_db_scan.c. */
+ * checks; the incremental statistics are in hf_db_scan.c. A call prepares
+ * few statements (each costs more than running it): three PRAGMAs, one
+ * over sqlite_schema, one for every table's estimate, the reader's
+ * statement (which is the column check), SELECT max(rowid), BEGIN/COMMIT. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -72,44 +75,97 @@ static hf_db_status hf_db_table_rows(hf_db_ctx *x, const char *name, int64_t *ro
     return rc == SQLITE_OK ? HF_DB_OK : hf_db_fail(x, rc, "estimating table rows");
 }
 
-static hf_db_status hf_db_tables(hf_db_ctx *x)
+/* Every estimate in one statement, (SELECT min(rowid) FROM t), (SELECT
+ * max(rowid) FROM t) per table; when it does not prepare (a WITHOUT ROWID
+ * table among them), one statement per table. */
+static hf_db_status hf_db_estimates(hf_db_ctx *x, const bool *virt)
 {
     hf_db_result *res = x->res;
+    size_t idx[HF_DB_MAX_TABLES], n = 0;
+    hf_buf sql = {0};
     sqlite3_stmt *s = NULL;
     hf_db_status st = HF_DB_OK;
-    int rc = sqlite3_prepare_v2(x->c.db, "SELECT name, sql FROM sqlite_schema WHERE type = "
-                                "'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name",
-                                -1, &s, NULL);
+    char q[300];
+    int rc = SQLITE_ERROR;
 
-    while (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-        const char *name = (const char *)sqlite3_column_text(s, 0);
-        const char *sql = (const char *)sqlite3_column_text(s, 1);
-        hf_db_table *t;
-        if (res->ntables == HF_DB_MAX_TABLES) {
-            res->tables_truncated = true;
-            break;
-        }
-        t = &res->tables[res->ntables++];
-        hf_strlcpy(t->name, name ? name : "", sizeof(t->name));
-        t->rows = -1;
-        if (sql && sqlite3_strnicmp(sql, "CREATE VIRTUAL", 14) == 0)
+    for (size_t i = 0; i < res->ntables; i++) {
+        if (virt[i] || hf_sqlite_quote_ident(res->tables[i].name, q, sizeof(q)) < 0)
             continue;           /* never run a virtual table's module */
-        st = hf_db_table_rows(x, name ? name : "", &t->rows);
-        if (st != HF_DB_OK)
-            break;
+        hf_buf_printf(&sql, "%s(SELECT min(rowid) FROM %s), (SELECT max(rowid) FROM %s)",
+                      n ? ", " : "SELECT ", q, q);
+        idx[n++] = i;
+    }
+    if (!n) {
+        hf_buf_free(&sql);
+        return HF_DB_OK;
+    }
+    if (!sql.oom)
+        rc = sqlite3_prepare_v2(x->c.db, hf_buf_str(&sql), -1, &s, NULL);
+    hf_buf_free(&sql);
+    if (rc != SQLITE_OK) {
+        sqlite3_finalize(s);
+        for (size_t k = 0; k < n && st == HF_DB_OK; k++)
+            st = hf_db_table_rows(x, res->tables[idx[k]].name, &res->tables[idx[k]].rows);
+        return st;
+    }
+    if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        for (size_t k = 0; k < n; k++) {
+            int c = (int)(2 * k);
+            res->tables[idx[k]].rows = sqlite3_column_type(s, c + 1) == SQLITE_NULL ? 0 :
+                sqlite3_column_int64(s, c + 1) - sqlite3_column_int64(s, c) + 1;
+        }
         rc = SQLITE_OK;
     }
     sqlite3_finalize(s);
-    if (st == HF_DB_OK && rc != SQLITE_OK && rc != SQLITE_ROW && rc != SQLITE_DONE)
-        st = hf_db_fail(x, rc, "listing tables");
-    return st;
+    return rc == SQLITE_OK ? HF_DB_OK : hf_db_fail(x, rc, "estimating table rows");
 }
 
-/* Does the table have column name? (case-insensitive, as SQLite) */
+/* One pass over sqlite_schema: the tables for the estimates (not
+ * sqlite_*, by name, at most HF_DB_MAX_TABLES) and what the tracked table
+ * is (*kind 0 none, 1 a table, 2 a view, 3 a virtual table; its name
+ * compared as SQLite does, ASCII case-insensitively). */
+static hf_db_status hf_db_catalog(hf_db_ctx *x, int *kind)
+{
+    hf_db_result *res = x->res;
+    bool virt[HF_DB_MAX_TABLES] = {false};
+    sqlite3_stmt *s = NULL;
+    int rc = sqlite3_prepare_v2(x->c.db, "SELECT type, name, sql FROM sqlite_schema WHERE type "
+                                "IN ('table', 'view') ORDER BY name", -1, &s, NULL);
+
+    *kind = 0;
+    while (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+        const char *type = (const char *)sqlite3_column_text(s, 0);
+        const char *name = (const char *)sqlite3_column_text(s, 1);
+        const char *sql = (const char *)sqlite3_column_text(s, 2);
+        bool table = type && strcmp(type, "table") == 0;
+        bool v = sql && sqlite3_strnicmp(sql, "CREATE VIRTUAL", 14) == 0;
+        rc = SQLITE_OK;
+        if (!name)
+            continue;
+        if (!*kind && sqlite3_stricmp(name, x->table) == 0)
+            *kind = !table ? 2 : v ? 3 : 1;
+        if (!table || x->cfg->no_tables || sqlite3_strnicmp(name, "sqlite_", 7) == 0)
+            continue;
+        if (res->ntables == HF_DB_MAX_TABLES) {
+            res->tables_truncated = true;
+            continue;
+        }
+        virt[res->ntables] = v;
+        hf_strlcpy(res->tables[res->ntables].name, name, sizeof(res->tables[0].name));
+        res->tables[res->ntables++].rows = -1;
+    }
+    sqlite3_finalize(s);
+    if (rc != SQLITE_OK && rc != SQLITE_DONE)
+        return hf_db_fail(x, rc, "reading the schema");
+    return hf_db_estimates(x, virt);
+}
+
+/* Does the table have column name? (case-insensitive, as SQLite; generated
+ * columns count, they can be read) */
 static hf_db_status hf_db_has_column(hf_db_ctx *x, const char *col, bool *found)
 {
     sqlite3_stmt *s = NULL;
-    int rc = sqlite3_prepare_v2(x->c.db, "SELECT name FROM pragma_table_info(?1)", -1, &s, NULL);
+    int rc = sqlite3_prepare_v2(x->c.db, "SELECT name FROM pragma_table_xinfo(?1)", -1, &s, NULL);
 
     *found = false;
     if (rc == SQLITE_OK)
@@ -128,41 +184,22 @@ static hf_db_status hf_db_has_column(hf_db_ctx *x, const char *col, bool *found)
     return HF_DB_OK;
 }
 
-static hf_db_status hf_db_schema(hf_db_ctx *x)
+static bool hf_db_rowid_alias(const char *col)
+{
+    return sqlite3_stricmp(col, "rowid") == 0 || sqlite3_stricmp(col, "oid") == 0 ||
+           sqlite3_stricmp(col, "_rowid_") == 0;
+}
+
+/* Why the read statement did not prepare: a missing column, no rowid. */
+static hf_db_status hf_db_schema_detail(hf_db_ctx *x, int prep_rc)
 {
     const char *cols[] = {x->time_col, x->rt_col, x->status_col};
     char sql[400];
     sqlite3_stmt *s = NULL;
-    const char *type = NULL;
     hf_db_status st;
     bool found;
-    int rc = sqlite3_prepare_v2(x->c.db, "SELECT type, sql FROM sqlite_schema WHERE name = ?1 "
-                                "COLLATE NOCASE AND type IN ('table', 'view')", -1, &s, NULL);
+    int rc;
 
-    if (rc == SQLITE_OK) {
-        sqlite3_bind_text(s, 1, x->table, -1, SQLITE_STATIC);
-        rc = sqlite3_step(s);
-    }
-    if (rc == SQLITE_ROW) {
-        const char *ddl = (const char *)sqlite3_column_text(s, 1);
-        const char *kind = (const char *)sqlite3_column_text(s, 0);
-        if (ddl && sqlite3_strnicmp(ddl, "CREATE VIRTUAL", 14) == 0)
-            type = "a virtual table";
-        else if (kind && strcmp(kind, "view") == 0)
-            type = "a view";
-        rc = SQLITE_OK;
-    } else if (rc == SQLITE_DONE) {
-        sqlite3_finalize(s);
-        hf_err_set(x->res->err, sizeof(x->res->err), "database has no table '%s'", x->table);
-        return HF_DB_SCHEMA;
-    }
-    sqlite3_finalize(s);
-    if (rc != SQLITE_OK)
-        return hf_db_fail(x, rc, "reading the schema");
-    if (type) {
-        hf_err_set(x->res->err, sizeof(x->res->err), "%s is %s, not a table", x->table, type);
-        return HF_DB_SCHEMA;
-    }
     for (size_t i = 0; i < HF_ARRAY_SIZE(cols); i++) {
         if ((st = hf_db_has_column(x, cols[i], &found)) != HF_DB_OK)
             return st;
@@ -180,21 +217,45 @@ static hf_db_status hf_db_schema(hf_db_ctx *x)
                    x->table);
         return HF_DB_SCHEMA;
     }
+    return prep_rc == SQLITE_OK ? HF_DB_OK : hf_db_fail(x, prep_rc, "preparing the read statement");
+}
+
+/* The tracked table is a table with the three columns and a rowid: what the
+ * read statement needs, so preparing it is the check (identifiers in double
+ * quotes never turn into strings: DQS is off, hf_sqlite.h); a configured
+ * column named like the rowid, or a statement that does not prepare, gets
+ * the column-by-column check that names what is missing. */
+static hf_db_status hf_db_schema(hf_db_ctx *x, int kind)
+{
+    int rc;
+
+    if (kind == 0) {
+        hf_err_set(x->res->err, sizeof(x->res->err), "database has no table '%s'", x->table);
+        return HF_DB_SCHEMA;
+    }
+    if (kind > 1) {
+        hf_err_set(x->res->err, sizeof(x->res->err), "%s is %s, not a table", x->table,
+                   kind == 2 ? "a view" : "a virtual table");
+        return HF_DB_SCHEMA;
+    }
+    rc = hf_db_prepare(x, &x->read, HF_DB_READ_SQL);
+    if (rc != SQLITE_OK || hf_db_rowid_alias(x->time_col) || hf_db_rowid_alias(x->rt_col) ||
+        hf_db_rowid_alias(x->status_col))
+        return hf_db_schema_detail(x, rc);
     return HF_DB_OK;
 }
 
+/* SELECT max(rowid): prepare + step. The statement stays for the reader
+ * (the table's end, in its first transaction). */
 static hf_db_status hf_db_query_latency(hf_db_ctx *x)
 {
-    char sql[400];
-    sqlite3_stmt *s = NULL;
     double t0 = hf_mono_now();
-    int rc;
+    int rc = hf_db_prepare(x, &x->maxq, "SELECT max(rowid) FROM $T");
 
-    snprintf(sql, sizeof(sql), "SELECT max(rowid) FROM %s", x->q_table);
-    rc = sqlite3_prepare_v2(x->c.db, sql, -1, &s, NULL);
     if (rc == SQLITE_OK)
-        rc = sqlite3_step(s);
-    sqlite3_finalize(s);
+        rc = sqlite3_step(x->maxq);
+    if (x->maxq)
+        sqlite3_reset(x->maxq);
     if (rc != SQLITE_ROW)
         return hf_db_fail(x, rc, "simple query");
     x->res->query_ms = (hf_mono_now() - t0) * 1000.0;
@@ -271,11 +332,13 @@ static hf_db_status hf_db_run(hf_db_ctx *x, hf_db_state *st)
     const hf_db_config *cfg = x->cfg;
     hf_db_status s;
 
+    int kind;
+
     if ((s = hf_db_file_facts(x)) != HF_DB_OK)
         return s;
-    if (!cfg->no_tables && (s = hf_db_tables(x)) != HF_DB_OK)
+    if ((s = hf_db_catalog(x, &kind)) != HF_DB_OK)
         return s;
-    if ((s = hf_db_schema(x)) != HF_DB_OK)
+    if ((s = hf_db_schema(x, kind)) != HF_DB_OK)
         return s;
     if ((s = hf_db_query_latency(x)) != HF_DB_OK)
         return s;
@@ -317,6 +380,7 @@ int hf_db_probe(const hf_db_config *cfg, hf_db_state *st, hf_db_result *res)
     if (os == HF_SQLITE_OK && res->status == HF_DB_LOCKED)
         hf_err_set(res->err, sizeof(res->err), "database is locked: %s (waited %ld ms)",
                    cfg->path, hf_db_busy_ms(cfg));
+    hf_db_ctx_finalize(&x);
     hf_sqlite_close(&x.c);
     res->elapsed_ms = (hf_mono_now() - x.t0) * 1000.0;
     return 0;

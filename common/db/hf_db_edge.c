@@ -59,21 +59,21 @@ static double hf_db_row_dmax(const hf_db_scan_t *s, const hf_db_ring *r, double 
 /* First in-order row at or after rowid r (below hi), within a few rows. */
 static int hf_db_eprobe(hf_db_scan_t *s, int64_t r, int64_t hi, int64_t *rid, double *t)
 {
-    int rc;
+    int rc = SQLITE_DONE;
 
     *rid = 0;
-    sqlite3_bind_int64(s->probe, 1, r);
-    while ((rc = sqlite3_step(s->probe)) == SQLITE_ROW) {
-        int64_t id = sqlite3_column_int64(s->probe, 0);
+    hf_db_seek(s, r);
+    for (int k = 0; k < HF_DB_PROBE_ROWS && (rc = sqlite3_step(s->read)) == SQLITE_ROW; k++) {
+        int64_t id = sqlite3_column_int64(s->read, 0);
         s->x->res->edge_rows++;
         if (id >= hi)
             break;
-        if (hf_db_col_time(s->probe, 1, t) && !hf_db_exc_has(s->st, id)) {
+        if (hf_db_col_time(s->read, 1, t) && !hf_db_exc_has(s->st, id)) {
             *rid = id;
             break;
         }
     }
-    sqlite3_reset(s->probe);
+    sqlite3_reset(s->read);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
         return hf_db_scan_fail(s, rc, "searching the far edge of a window");
     return SQLITE_OK;
@@ -154,10 +154,10 @@ static void hf_db_etxn_cost(hf_db_scan_t *s, double t0, unsigned n)
 static int hf_db_etxn(hf_db_escan *e)
 {
     hf_db_scan_t *s = e->s;
-    sqlite3_stmt *q = s->range;
+    sqlite3_stmt *q = s->read;
     double t0 = hf_mono_now(), limit = t0 + (double)s->x->txn_ms / 1000.0;
     unsigned n = 0;
-    int rc = hf_db_scan_exec(s, "BEGIN"), r;
+    int rc = hf_db_begin(s), r;
 
     if (rc)
         return rc;
@@ -166,9 +166,12 @@ static int hf_db_etxn(hf_db_escan *e)
         e->renumbered = r > 0;
         goto out;
     }
-    sqlite3_bind_int64(q, 1, e->pos);
-    sqlite3_bind_int64(q, 2, s->st->last_rowid);
+    hf_db_seek(s, e->pos);
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        if (sqlite3_column_int64(q, 0) > s->st->last_rowid) {
+            rc = SQLITE_DONE;   /* only the rows read so far */
+            break;
+        }
         hf_db_erow(e, q);
         if (e->done || e->bad_rowid || e->oom)
             break;
@@ -180,7 +183,7 @@ static int hf_db_etxn(hf_db_escan *e)
                                                : hf_db_scan_fail(s, rc, "reading the far edge");
 out:
     sqlite3_reset(q);
-    sqlite3_exec(s->x->c.db, "COMMIT", NULL, NULL, NULL);
+    hf_db_commit(s);
     hf_db_etxn_cost(s, t0, n);
     return rc;
 }

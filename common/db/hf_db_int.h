@@ -214,13 +214,28 @@ typedef struct hf_db_ctx {
     char q_table[300], q_time[300], q_rt[300], q_status[300]; /* quoted identifiers */
     double t0, deadline, now;
     long txn_ms;
+    /* prepared once per call, finalized by hf_db_ctx_finalize */
+    sqlite3_stmt *read;         /* HF_DB_READ_SQL: the reader's only statement */
+    sqlite3_stmt *maxq;         /* SELECT max(rowid): the simple query, the table's end */
+    sqlite3_stmt *begin, *commit;
 } hf_db_ctx;
+
+/* Rows from rowid ?1 on, in rowid order: the new rows, the fingerprints
+ * (the first row must be the one fingerprinted), the far edges (stopped in
+ * code at the last row read), the probes of a bisection (a few rows). */
+#define HF_DB_READ_SQL "SELECT rowid, $C, $R, $S FROM $T WHERE rowid >= ?1 ORDER BY rowid"
+
+/* Prepare a template ($T table, $C created_at, $R rt, $S status, quoted)
+ * on x's connection (persistent). Returns the SQLite code. */
+int hf_db_prepare(const hf_db_ctx *x, sqlite3_stmt **out, const char *tpl);
+void hf_db_ctx_finalize(hf_db_ctx *x);
 
 /* One call of the reader (hf_db_scan.c, hf_db_edge.c). */
 typedef struct hf_db_scan_t {
     hf_db_ctx *x;
     hf_db_state *st;
-    sqlite3_stmt *read, *row, *probe, *bounds, *before, *range;
+    sqlite3_stmt *read;         /* x->read */
+    sqlite3_stmt *bounds, *before;  /* a rebuild's, prepared when needed */
     const char *es;             /* error status */
     size_t es_len;
     double es_num;
@@ -234,6 +249,7 @@ typedef struct hf_db_scan_t {
 } hf_db_scan_t;
 
 #define HF_DB_TIME_EVERY 256        /* rows between clock reads while stepping */
+#define HF_DB_PROBE_ROWS 8          /* rows a probe of a bisection reads at most */
 
 /* Bring st up to date and fill the statistics of res. Returns an hf_db_status. */
 hf_db_status hf_db_scan(hf_db_ctx *x, hf_db_state *st);
@@ -245,7 +261,12 @@ bool hf_db_is_error(const hf_db_scan_t *s, sqlite3_stmt *q);
 /* 0 match, 1 missing, 2 different; SQLite error rc < 0 as -rc. */
 int hf_db_fp_check(hf_db_scan_t *s, const hf_db_fp *f);
 int hf_db_scan_fail(hf_db_scan_t *s, int rc, const char *what);
-int hf_db_scan_exec(hf_db_scan_t *s, const char *sql);
+/* A read transaction: BEGIN, and COMMIT (which never fails a read). */
+int hf_db_begin(hf_db_scan_t *s);
+void hf_db_commit(hf_db_scan_t *s);
+/* Rows of s->read from rowid from on (reset first); false when none can
+ * follow (from beyond the largest rowid). */
+bool hf_db_seek(hf_db_scan_t *s, int64_t from);
 /* Forget the aggregates (s->reason says why) and set up the backfill. */
 int hf_db_rebuild(hf_db_scan_t *s);
 

@@ -94,45 +94,40 @@ static void hf_db_sql(const hf_db_ctx *x, const char *tpl, char *out, size_t n)
     out[k] = '\0';
 }
 
-static int hf_db_prep(hf_db_scan_t *s, sqlite3_stmt **out, const char *tpl)
+int hf_db_prepare(const hf_db_ctx *x, sqlite3_stmt **out, const char *tpl)
 {
     char sql[1600];
-    int rc;
 
-    hf_db_sql(s->x, tpl, sql, sizeof(sql));
-    rc = sqlite3_prepare_v3(s->x->c.db, sql, -1, SQLITE_PREPARE_PERSISTENT, out, NULL);
-    if (rc != SQLITE_OK) {
-        s->rc = rc;
-        s->what = "preparing the read statements";
-    }
-    return rc;
+    hf_db_sql(x, tpl, sql, sizeof(sql));
+    return sqlite3_prepare_v3(x->c.db, sql, -1, SQLITE_PREPARE_PERSISTENT, out, NULL);
 }
 
-static int hf_db_prepare_all(hf_db_scan_t *s)
+void hf_db_ctx_finalize(hf_db_ctx *x)
 {
-    if (hf_db_prep(s, &s->read, "SELECT rowid, $C, $R, $S FROM $T WHERE rowid > ?1 "
-                   "ORDER BY rowid") ||
-        hf_db_prep(s, &s->row, "SELECT $C, $R FROM $T WHERE rowid = ?1") ||
-        hf_db_prep(s, &s->probe, "SELECT rowid, $C FROM $T WHERE rowid >= ?1 "
-                   "ORDER BY rowid LIMIT 8") ||
-        hf_db_prep(s, &s->bounds, "SELECT (SELECT min(rowid) FROM $T), "
-                   "(SELECT max(rowid) FROM $T)") ||
-        hf_db_prep(s, &s->before, "SELECT rowid, $C, $R FROM $T WHERE rowid < ?1 "
-                   "ORDER BY rowid DESC LIMIT 1") ||
-        hf_db_prep(s, &s->range, "SELECT rowid, $C, $R, $S FROM $T WHERE rowid >= ?1 "
-                   "AND rowid <= ?2 ORDER BY rowid"))
-        return s->rc;
-    return SQLITE_OK;
+    sqlite3_finalize(x->read);
+    sqlite3_finalize(x->maxq);
+    sqlite3_finalize(x->begin);
+    sqlite3_finalize(x->commit);
+    x->read = x->maxq = x->begin = x->commit = NULL;
+}
+
+/* A statement only some calls need (a rebuild's), prepared on first use. */
+static int hf_db_prep(hf_db_scan_t *s, sqlite3_stmt **out, const char *tpl)
+{
+    int rc;
+
+    if (*out)
+        return SQLITE_OK;
+    if ((rc = hf_db_prepare(s->x, out, tpl)) != SQLITE_OK)
+        hf_db_scan_fail(s, rc, "preparing the read statements");
+    return rc;
 }
 
 static void hf_db_finalize_all(hf_db_scan_t *s)
 {
-    sqlite3_finalize(s->read);
-    sqlite3_finalize(s->row);
-    sqlite3_finalize(s->probe);
     sqlite3_finalize(s->bounds);
     sqlite3_finalize(s->before);
-    sqlite3_finalize(s->range);
+    s->bounds = s->before = NULL;
 }
 
 int hf_db_scan_fail(hf_db_scan_t *s, int rc, const char *what)
@@ -142,17 +137,62 @@ int hf_db_scan_fail(hf_db_scan_t *s, int rc, const char *what)
     return rc;
 }
 
-int hf_db_scan_exec(hf_db_scan_t *s, const char *sql)
+static int hf_db_step_once(hf_db_ctx *x, sqlite3_stmt **q, const char *sql)
 {
-    int rc = sqlite3_exec(s->x->c.db, sql, NULL, NULL, NULL);
+    int rc = SQLITE_OK;
 
-    return rc == SQLITE_OK ? rc : hf_db_scan_fail(s, rc, sql);
+    if (!*q)
+        rc = sqlite3_prepare_v3(x->c.db, sql, -1, SQLITE_PREPARE_PERSISTENT, q, NULL);
+    if (rc == SQLITE_OK) {
+        rc = sqlite3_step(*q);
+        sqlite3_reset(*q);
+    }
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
+int hf_db_begin(hf_db_scan_t *s)
+{
+    int rc = hf_db_step_once(s->x, &s->x->begin, "BEGIN");
+
+    return rc == SQLITE_OK ? rc : hf_db_scan_fail(s, rc, "BEGIN");
+}
+
+void hf_db_commit(hf_db_scan_t *s)
+{
+    if (hf_db_step_once(s->x, &s->x->commit, "COMMIT") != SQLITE_OK)
+        sqlite3_exec(s->x->c.db, "COMMIT", NULL, NULL, NULL);
+}
+
+bool hf_db_seek(hf_db_scan_t *s, int64_t from)
+{
+    sqlite3_reset(s->read);
+    sqlite3_bind_int64(s->read, 1, from);
+    return true;
+}
+
+/* The table's end (max(rowid), 0 when empty) from the simple query's statement. */
+static int hf_db_max_rowid(hf_db_scan_t *s)
+{
+    sqlite3_stmt *q = s->x->maxq;
+    int rc = sqlite3_step(q);
+
+    if (rc == SQLITE_ROW) {
+        s->max_rowid = sqlite3_column_int64(q, 0);   /* NULL (empty) -> 0 */
+        rc = SQLITE_OK;
+    }
+    sqlite3_reset(q);
+    return rc == SQLITE_OK ? rc : hf_db_scan_fail(s, rc, "reading the rowid range");
+}
+
+/* Both ends (a rebuild). */
 static int hf_db_bounds(hf_db_scan_t *s)
 {
-    int rc = sqlite3_step(s->bounds);
+    int rc = hf_db_prep(s, &s->bounds, "SELECT (SELECT min(rowid) FROM $T), "
+                        "(SELECT max(rowid) FROM $T)");
 
+    if (rc)
+        return rc;
+    rc = sqlite3_step(s->bounds);
     if (rc == SQLITE_ROW) {
         s->min_rowid = sqlite3_column_int64(s->bounds, 0);
         s->max_rowid = sqlite3_column_int64(s->bounds, 1);   /* NULL (empty) -> 0 */
@@ -164,21 +204,22 @@ static int hf_db_bounds(hf_db_scan_t *s)
 
 int hf_db_fp_check(hf_db_scan_t *s, const hf_db_fp *f)
 {
+    sqlite3_stmt *q = s->read;
     hf_db_fp now;
     int rc;
 
-    sqlite3_bind_int64(s->row, 1, f->rowid);
-    rc = sqlite3_step(s->row);
-    if (rc == SQLITE_ROW) {
-        now = hf_db_row_fp(s->row, 0, f->rowid);
+    hf_db_seek(s, f->rowid);
+    rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW && sqlite3_column_int64(q, 0) == f->rowid) {
+        now = hf_db_row_fp(q, 1, f->rowid);
         rc = now.t_key == f->t_key && now.rt_key == f->rt_key ? 0 : 2;
-    } else if (rc == SQLITE_DONE) {
+    } else if (rc == SQLITE_ROW || rc == SQLITE_DONE) {
         rc = 1;
     } else {
         hf_db_scan_fail(s, rc, "checking the fingerprint rows");
         rc = -rc;
     }
-    sqlite3_reset(s->row);
+    sqlite3_reset(q);
     return rc;
 }
 
@@ -192,9 +233,11 @@ static int hf_db_verify(hf_db_scan_t *s)
 {
     hf_db_state *st = s->st;
     unsigned keep = 0;
-    int rc = hf_db_scan_exec(s, "BEGIN");
+    int rc = hf_db_begin(s);
 
-    if (rc || (rc = hf_db_bounds(s)))
+    if (rc)
+        return rc;
+    if ((rc = hf_db_max_rowid(s)))
         goto out;
     if (s->max_rowid < st->last_rowid) {
         snprintf(s->reason, sizeof(s->reason), "max(rowid) %lld is below the last row read "
@@ -220,24 +263,24 @@ static int hf_db_verify(hf_db_scan_t *s)
     }
     st->nfp = keep;
 out:
-    sqlite3_exec(s->x->c.db, "COMMIT", NULL, NULL, NULL);
+    hf_db_commit(s);
     return rc;
 }
 
 /* First row with rowid >= r whose created_at parses: rowid (0 none) and t. */
 static int hf_db_probe_at(hf_db_scan_t *s, int64_t r, int64_t *rid, double *t)
 {
-    int rc;
+    int rc = SQLITE_DONE;
 
     *rid = 0;
-    sqlite3_bind_int64(s->probe, 1, r);
-    while ((rc = sqlite3_step(s->probe)) == SQLITE_ROW) {
-        if (hf_db_col_time(s->probe, 1, t)) {
-            *rid = sqlite3_column_int64(s->probe, 0);
+    hf_db_seek(s, r);
+    for (int k = 0; k < HF_DB_PROBE_ROWS && (rc = sqlite3_step(s->read)) == SQLITE_ROW; k++) {
+        if (hf_db_col_time(s->read, 1, t)) {
+            *rid = sqlite3_column_int64(s->read, 0);
             break;
         }
     }
-    sqlite3_reset(s->probe);
+    sqlite3_reset(s->read);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
         return hf_db_scan_fail(s, rc, "searching the first row of the 30 d window");
     return SQLITE_OK;
@@ -296,6 +339,9 @@ static int hf_db_mark_before(hf_db_scan_t *s, int64_t start)
     int rc;
 
     s->st->last_rowid = start - 1;
+    if ((rc = hf_db_prep(s, &s->before, "SELECT rowid, $C, $R FROM $T WHERE rowid < ?1 "
+                         "ORDER BY rowid DESC LIMIT 1")))
+        return rc;
     sqlite3_bind_int64(s->before, 1, start);
     rc = sqlite3_step(s->before);
     if (rc == SQLITE_ROW) {
@@ -402,7 +448,7 @@ static int hf_db_read_txn(hf_db_scan_t *s, bool *done, bool *renumbered)
     hf_db_result *res = s->x->res;
     double t0 = hf_mono_now(), limit = t0 + (double)s->x->txn_ms / 1000.0, el;
     unsigned n = 0;
-    int rc = hf_db_scan_exec(s, "BEGIN"), r;
+    int rc = hf_db_begin(s), r;
 
     if (rc)
         return rc;
@@ -411,7 +457,11 @@ static int hf_db_read_txn(hf_db_scan_t *s, bool *done, bool *renumbered)
         *renumbered = r > 0;
         goto out;
     }
-    sqlite3_bind_int64(s->read, 1, s->st->last_rowid);
+    if (s->st->last_rowid == INT64_MAX) {
+        *done = true;           /* no rowid can follow */
+        goto out;
+    }
+    hf_db_seek(s, s->st->last_rowid + 1);
     while ((rc = sqlite3_step(s->read)) == SQLITE_ROW) {
         if (!hf_db_take_row(s, s->read)) {
             rc = SQLITE_NOMEM;
@@ -428,7 +478,7 @@ static int hf_db_read_txn(hf_db_scan_t *s, bool *done, bool *renumbered)
                                                : hf_db_scan_fail(s, rc, "reading new rows");
 out:
     sqlite3_reset(s->read);
-    sqlite3_exec(s->x->c.db, "COMMIT", NULL, NULL, NULL);
+    hf_db_commit(s);
     el = (hf_mono_now() - t0) * 1000.0;
     res->max_txn_ms = el > res->max_txn_ms ? el : res->max_txn_ms;
     res->txns++;
@@ -571,7 +621,8 @@ hf_db_status hf_db_scan(hf_db_ctx *x, hf_db_state *st)
     s.es_len = strlen(s.es);
     s.es_is_num = hf_parse_double(s.es, &s.es_num) == 0;
     s.read_deadline = x->t0 + (x->deadline - x->t0) * 0.8;
-    if ((rc = hf_db_prepare_all(&s)) || (rc = hf_db_catch_state(&s, &pending)))
+    s.read = x->read;
+    if ((rc = hf_db_catch_state(&s, &pending)))
         goto fail;
     hf_db_catchup(&s);
     if ((rc = hf_db_read(&s)))

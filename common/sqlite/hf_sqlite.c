@@ -180,12 +180,15 @@ static hf_sqlite_status hf_sqlite_inspect(hf_sqlite_file *f, const char *path, c
 
 static hf_sqlite_status hf_sqlite_setup(hf_sqlite *c, long busy_ms, char *err, size_t n)
 {
-    static const char *const pragmas =
-        "PRAGMA query_only=1; PRAGMA temp_store=MEMORY; PRAGMA trusted_schema=OFF;";
+    static const char *const pragmas = "PRAGMA query_only=1; PRAGMA temp_store=MEMORY;";
     int rc;
 
     sqlite3_extended_result_codes(c->db, 1);
     sqlite3_db_config(c->db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+    /* = PRAGMA trusted_schema=OFF, without a statement to prepare */
+    sqlite3_db_config(c->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
+    /* "name" is an identifier, never a string: a missing column fails to prepare */
+    sqlite3_db_config(c->db, SQLITE_DBCONFIG_DQS_DML, 0, NULL);
     sqlite3_busy_timeout(c->db, busy_ms > 0 ? (int)busy_ms : 0);
     sqlite3_progress_handler(c->db, 4000, hf_sqlite_progress, c);
     rc = sqlite3_exec(c->db, pragmas, NULL, NULL, NULL);
@@ -256,6 +259,10 @@ static pthread_once_t hf_sqlite_once = PTHREAD_ONCE_INIT;
 
 static void hf_sqlite_init_once(void)
 {
+    /* No memory statistics: otherwise every allocation SQLite makes (a
+     * few thousand per statement prepared) takes a global mutex. Refused
+     * (harmlessly) when SQLite was already initialised. */
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
     sqlite3_initialize();
 }
 

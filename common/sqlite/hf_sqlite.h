@@ -2,8 +2,11 @@
  *
  * Guarantees (DESIGN section 4, "never write to HelixFlow's data"):
  *  - file:<path>?mode=ro, SQLITE_OPEN_READONLY|URI|NOMUTEX|PRIVATECACHE,
- *    PRAGMA query_only=1, temp_store=MEMORY, trusted_schema=OFF, defensive
- *    mode; no schema change, no journal, nothing created.
+ *    PRAGMA query_only=1, temp_store=MEMORY, trusted_schema off, defensive
+ *    mode; no schema change, no journal, nothing created. Double-quoted
+ *    strings are off in statements (SQLITE_DBCONFIG_DQS_DML): "x" is always
+ *    an identifier, so a statement naming a missing column fails to
+ *    prepare instead of reading the string 'x'.
  *  - SQLite's mode=ro still CREATES <db>-wal and <db>-shm when it opens a WAL
  *    database whose side files are absent (checked: SQLite 3.40). So before
  *    opening we read the 100-byte header ourselves and decide:
@@ -77,7 +80,9 @@ int hf_sqlite_quote_ident(const char *name, char *out, size_t n);
 hf_sqlite_status hf_sqlite_int(hf_sqlite *c, const char *sql, int64_t *out, char *err, size_t n);
 
 /* Once per process, any thread (pthread_once): sqlite3_initialize, so
- * concurrent first opens never race on SQLite's own lazy initialisation.
+ * concurrent first opens never race on SQLite's own lazy initialisation;
+ * before it SQLITE_CONFIG_MEMSTATUS off (sqlite3_memory_used() then reads 0;
+ * each allocation no longer takes a global mutex).
  * The check kinds that open databases call it from their init hook. */
 void hf_sqlite_global_init(void);
 
