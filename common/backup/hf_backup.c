@@ -215,8 +215,10 @@ static bool hf_backup_memo_use(const hf_backup_config *cfg, double now, const st
     const hf_backup_verdict *m = cfg->memo;
     double max_age = cfg->memo_max_age_s > 0 ? cfg->memo_max_age_s : 86400;
 
+    /* checked_at is kept to the microsecond: a clock earlier than it by more
+     * than that has stepped back (then the verdict is not trusted) */
     if (!m || !hf_backup_memo_matches(m, sb) || now - m->checked_at > max_age ||
-        now < m->checked_at)
+        now + 1e-5 < m->checked_at)
         return false;
     res->checked = true;
     res->check_ok = m->ok;
@@ -289,7 +291,7 @@ int hf_backup_verdict_write(const hf_backup_verdict *v, const char *path, char *
     int rc;
 
     hf_buf_printf(&b, "%s\n%d %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRId64 " %" PRId64
-                  " %.3f %d\n%s\n", HF_BACKUP_VERDICT_MAGIC, v->valid, v->dev, v->ino, v->size,
+                  " %.6f %d\n%s\n", HF_BACKUP_VERDICT_MAGIC, v->valid, v->dev, v->ino, v->size,
                   v->mtime_ns, v->ctime_ns, v->checked_at, v->ok, v->msg);
     hf_seal_append(&b);
     if (b.oom) {
