@@ -645,7 +645,10 @@ static void test_cache_threads(void **state)
     }
     hf_cert_cache_stats_get(c, &st);
     assert_int_equal(st.lookups, 800);
-    assert_true(st.parses >= 2 && st.parses <= 16);
+    /* how many threads miss before the first put depends on scheduling (a
+     * loaded ASan run once saw more than 16): pin that the cache serves, not
+     * a race's outcome */
+    assert_true(st.parses >= 2 && st.parses < st.lookups / 2);
     assert_int_equal(st.entries, 2);
     hf_cert_cache_free(c);
 }
