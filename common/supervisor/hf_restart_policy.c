@@ -267,8 +267,8 @@ static int parse_line(parser *ps, unsigned line, char *s, place **cur)
 {
     char *eq, *key;
 
-    for (const char *c = s; *c; c++)
-        if ((unsigned char)*c < 0x20 && *c != '\t' && *c != '\r')
+    for (const char *c = s; *c; c++)      /* tab, and CR ending the line, are blanks */
+        if (((unsigned char)*c < 0x20 || *c == 0x7f) && *c != '\t' && !(*c == '\r' && !c[1]))
             return perr(ps, line, "a control character (0x%02x)", (unsigned)(unsigned char)*c);
     s = trim(s);
     if (!*s || *s == '#')

@@ -174,6 +174,8 @@ static void test_refusals(void **state)
     refused("services = a\ncommand = /bin/x 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 "
             "21 22 23 24 25 26 27 28 29 30 31 32\n", "command: more than 32 words");
     refused("services = a\n\x01x = 1\n", ":2: a control character (0x01)");
+    refused("services = a\ncommand = /bin/x a\rb\n", ":2: a control character (0x0d)");
+    refused("services = a\ncommand = /bin/x \x7f\n", ":2: a control character (0x7f)");
 }
 
 static void test_refusals_binary(void **state)
