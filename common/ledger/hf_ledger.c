@@ -293,6 +293,27 @@ static int ledger_pragmas(hf_ledger *l, int *src, char *err, size_t n)
     return rc == SQLITE_OK ? 0 : hf_ledger_fail(l, rc, "PRAGMA synchronous", err, n);
 }
 
+/* Under <path>.lock: WAL first, then the tables (hf_ledger_schema with
+ * create), so that no two processes switch the journal mode or create the
+ * tables at once. */
+static int ledger_create(hf_ledger *l, const hf_ledger_cfg *cfg, int *src, char *err, size_t n)
+{
+    char lock[HF_PATH_MAX + 8];
+    long busy = cfg->busy_ms > 0 ? cfg->busy_ms : HF_LEDGER_BUSY_MS;
+    int fd, rc;
+
+    snprintf(lock, sizeof(lock), "%s.lock", l->path);
+    fd = hf_ledger_lock_path(lock, l->shared_dir ? 0660 : 0600, hf_mono_now() + busy / 1000.0,
+                             err, n);
+    if (fd < 0)
+        return fd;
+    rc = ledger_pragmas(l, src, err, n);
+    if (rc == 0)
+        rc = hf_ledger_schema(l, true, src, err, n);
+    close(fd);
+    return rc;
+}
+
 /* Move the bad file aside (under <path>.lock, only if it still is the
  * file we judged). *moved_to gets the new name ("" when another process
  * had already dealt with it). */
@@ -379,7 +400,9 @@ int hf_ledger_open(const hf_ledger_cfg *cfg, hf_ledger **out, char *err, size_t 
             if ((rc = ledger_connect(l, cfg->busy_ms > 0 ? cfg->busy_ms : HF_LEDGER_BUSY_MS,
                                      err, n)) < 0)
                 goto fail;
-            rc = hf_ledger_schema(l, &src, err, n);
+            rc = hf_ledger_schema(l, false, &src, err, n);
+            if (rc == 1)                        /* new: one creator at a time */
+                rc = ledger_create(l, cfg, &src, err, n);
             if (rc == 0)
                 rc = ledger_pragmas(l, &src, err, n);
             if (rc == 0 && cfg->quick_check && (rc = ledger_quick_check(l, why, sizeof(why))) < 0) {

@@ -33,9 +33,11 @@ void hf_ledger_bind_text(sqlite3_stmt *s, int i, const char *v, size_t max);
 int hf_ledger_lock_path(const char *path, int mode, double deadline, char *err, size_t n);
 
 /* The schema (hf_ledger_schema.c): check the application id and version of
- * an open connection, create the tables in an empty database. 0, or
+ * an open connection in one transaction. 0: a complete ledger; 1: empty or
+ * partial and create false (the caller takes the creation lock and calls
+ * again with create true, which creates the tables in that transaction);
  * -EEXIST (another application's database), -EPROTO (newer), -EIO with
  * *sqlite_rc the SQLite error (NOTADB/CORRUPT: the file is damaged). */
-int hf_ledger_schema(hf_ledger *l, int *sqlite_rc, char *err, size_t n);
+int hf_ledger_schema(hf_ledger *l, bool create, int *sqlite_rc, char *err, size_t n);
 
 #endif

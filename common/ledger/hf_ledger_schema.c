@@ -74,51 +74,55 @@ static int schema_int(hf_ledger *l, const char *sql, int64_t *out, int *src, cha
     return 0;
 }
 
-static int schema_create(hf_ledger *l, int *src, char *err, size_t n)
+int hf_ledger_schema(hf_ledger *l, bool create, int *src, char *err, size_t n)
 {
     char sql[sizeof(hf_ledger_ddl) + 128];
-    int rc;
-
-    snprintf(sql, sizeof(sql), "%sPRAGMA application_id=%d;PRAGMA user_version=%d;",
-             hf_ledger_ddl, HF_LEDGER_APPLICATION_ID, HF_LEDGER_VERSION);
-    if ((rc = hf_ledger_begin(l, err, n)) < 0) {
-        *src = sqlite3_extended_errcode(l->db);
-        return rc;
-    }
-    rc = sqlite3_exec(l->db, sql, NULL, NULL, NULL);
-    if (rc != SQLITE_OK) {
-        *src = rc;
-        rc = hf_ledger_fail(l, rc, "creating the tables", err, n);
-        hf_ledger_rollback(l);
-        return rc;
-    }
-    return hf_ledger_commit(l, err, n);
-}
-
-int hf_ledger_schema(hf_ledger *l, int *src, char *err, size_t n)
-{
     int64_t app, ver, tables;
     int rc;
 
     *src = SQLITE_OK;
+    /* one transaction: the three answers describe one state of the file
+     * (a writer for creation: nobody creates it at the same time) */
+    rc = sqlite3_exec(l->db, create ? "BEGIN IMMEDIATE" : "BEGIN", NULL, NULL, NULL);
+    if (rc != SQLITE_OK) {
+        *src = rc;
+        return hf_ledger_fail(l, rc, "starting to read the schema", err, n);
+    }
     if ((rc = schema_int(l, "PRAGMA application_id", &app, src, err, n)) < 0 ||
         (rc = schema_int(l, "PRAGMA user_version", &ver, src, err, n)) < 0 ||
         (rc = schema_int(l, "SELECT count(*) FROM sqlite_schema", &tables, src, err, n)) < 0)
-        return rc;
-    if (app == 0 && tables == 0)
-        return schema_create(l, src, err, n);
-    if (app != HF_LEDGER_APPLICATION_ID) {
+        goto out;
+    if (app == 0 && tables > 0) {
+        hf_err_set(err, n, "ledger %s: another application's SQLite database (%lld tables, "
+                   "application_id 0): refused, nothing changed; choose another path", l->path,
+                   (long long)tables);
+        rc = -EEXIST;
+    } else if (app != 0 && app != HF_LEDGER_APPLICATION_ID) {
         hf_err_set(err, n, "ledger %s: another application's SQLite database (application_id "
-                   "%lld, %lld tables): refused, nothing changed; choose another path",
-                   l->path, (long long)app, (long long)tables);
-        return -EEXIST;
-    }
-    if (ver > HF_LEDGER_VERSION) {
+                   "%lld): refused, nothing changed; choose another path", l->path,
+                   (long long)app);
+        rc = -EEXIST;
+    } else if (ver > HF_LEDGER_VERSION) {
         hf_err_set(err, n, "ledger %s: version %lld is newer than this program's (%d): refused",
                    l->path, (long long)ver, HF_LEDGER_VERSION);
-        return -EPROTO;
+        rc = -EPROTO;
+    } else if (app == HF_LEDGER_APPLICATION_ID && ver == HF_LEDGER_VERSION && tables >= 4) {
+        rc = 0;                                 /* complete */
+    } else if (!create) {
+        rc = 1;                                 /* empty or partial: create under the lock */
+    } else {
+        /* IF NOT EXISTS: completes a partial one */
+        snprintf(sql, sizeof(sql), "%sPRAGMA application_id=%d;PRAGMA user_version=%d;",
+                 hf_ledger_ddl, HF_LEDGER_APPLICATION_ID, HF_LEDGER_VERSION);
+        rc = sqlite3_exec(l->db, sql, NULL, NULL, NULL);
+        if (rc != SQLITE_OK) {
+            *src = rc;
+            rc = hf_ledger_fail(l, rc, "creating the tables", err, n);
+            goto out;
+        }
+        return hf_ledger_commit(l, err, n);
     }
-    if (ver < HF_LEDGER_VERSION || tables < 4)
-        return schema_create(l, src, err, n);   /* IF NOT EXISTS: completes a partial one */
-    return 0;
+out:
+    hf_ledger_rollback(l);
+    return rc;
 }

@@ -248,7 +248,8 @@ static int incidents(stats_ctx *c, hf_ledger_stats *out)
     size_t cap = 0;
     double mttr_sum = 0;
 
-    qsort(c->down, c->ndown, sizeof(*c->down), cmp_down);
+    if (c->ndown)
+        qsort(c->down, c->ndown, sizeof(*c->down), cmp_down);
     for (size_t i = 0; i < c->ndown;) {
         hf_ledger_incident in = {.start = c->down[i].start, .end = c->down[i].end,
                                  .open = c->down[i].open};

@@ -438,6 +438,56 @@ static void test_two_processes_write(void **state)
     assert_int_equal(sql_int(f->path, "SELECT count(*) FROM transitions"), KIDS * EACH);
 }
 
+/* Processes meeting a missing ledger at once: each one opens it, one creates it. */
+static void test_concurrent_create(void **state)
+{
+    fx *f = *state;
+    enum { KIDS = 6 };
+    pid_t kids[KIDS];
+    int go[2], created = 0;
+
+    assert_int_equal(pipe(go), 0);
+    for (int k = 0; k < KIDS; k++) {
+        kids[k] = fork();
+        assert_true(kids[k] >= 0);
+        if (kids[k] == 0) {
+            hf_ledger_cfg cfg = {.path = f->path};
+            hf_ledger *l;
+            char err[HF_ERR_MAX], c;
+            hf_ledger_transition t = {.at = k, .object = "x", .code = "service.down",
+                                      .to = HF_CRITICAL, .frontend = "kid"};
+            int rc;
+
+            close(go[1]);
+            if (read(go[0], &c, 1) != 1)
+                _exit(10);
+            rc = hf_ledger_open(&cfg, &l, err, sizeof(err));
+            if (rc < 0) {
+                fprintf(stderr, "open: %d %s\n", rc, err);
+                _exit(11);
+            }
+            if (hf_ledger_record_transitions(l, &t, 1, err, sizeof(err)) != 0)
+                _exit(12);
+            hf_ledger_close(l);
+            _exit(rc);              /* OPENED 0, CREATED 1 */
+        }
+    }
+    close(go[0]);
+    assert_int_equal(write(go[1], "gggggg", KIDS), KIDS);
+    close(go[1]);
+    for (int k = 0; k < KIDS; k++) {
+        int st;
+        assert_int_equal(waitpid(kids[k], &st, 0), kids[k]);
+        assert_true(WIFEXITED(st));
+        if (WEXITSTATUS(st) > HF_LEDGER_CREATED)
+            fail_msg("a process failed: %d", WEXITSTATUS(st));
+        created += WEXITSTATUS(st) == HF_LEDGER_CREATED;
+    }
+    assert_int_equal(created, 1);
+    assert_int_equal(sql_int(f->path, "SELECT count(*) FROM transitions"), KIDS);
+    assert_int_equal(sql_int(f->path, "PRAGMA application_id"), HF_LEDGER_APPLICATION_ID);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -453,6 +503,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_prune_keeps_state, setup, teardown),
         cmocka_unit_test_setup_teardown(test_budget_roundtrip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_two_processes_write, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_concurrent_create, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
