@@ -42,9 +42,12 @@
  *   another SQLite db    (tables, application_id not ours) refused -EEXIST:
  *                        it is somebody's data (a misconfigured path)
  *   a newer ledger       (user_version > 1) refused -EPROTO
- * Two processes meeting one corrupt file: each compares the file's identity
- * (dev, inode) under an flock of <path>.lock before moving it, so a fresh
- * ledger another just created is never moved aside.
+ * Creation is one process at a time, under an flock of <path>.lock: WAL
+ * first, then the tables and the ids in one write transaction; the schema
+ * is judged from one read transaction (test_concurrent_create). Two
+ * processes meeting one corrupt file: each compares the file's identity
+ * (dev, inode) under the same lock before moving it, so a fresh ledger
+ * another just created is never moved aside.
  * Cost: an open reads page 1 and the schema (no scan); quick_check reads
  * the whole file (long-running front-ends at start, helixflow-ops).
  *
@@ -98,7 +101,7 @@
  * garbage, truncated and foreign files, symlink refused, each record kind,
  * heartbeat runs and gaps, availability with and without gaps, an outage
  * across the period's start, overall union, MTTR/MTBF, restart success,
- * prune keeping the state, two processes writing at once.
+ * prune keeping the state, processes creating and writing at once.
  *
  * Errors: negative errno, err naming the ledger file and what failed
  * (-EIO for SQLite errors, -EBUSY when still locked after busy_ms). */
