@@ -462,6 +462,123 @@ cd_wait_reads() {
     echo "$t"
 }
 
+# ---------------------------------------------------------------- csv
+# The unixsock cache (getval) holds a DERIVE or COUNTER value as its rate
+# per second; the csv plugin (StoreRates false) writes what was dispatched.
+
+# cd_csv NAME IDENT: "time,value" lines of IDENT's csv files, oldest first
+cd_csv() {
+    local rest=${2#*/} d f
+    d=$(cd_path "$1" csv)/${2%%/*}/${rest%%/*}
+    for f in "$d/${rest#*/}"-[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]; do
+        [ -f "$f" ] && grep -E '^[0-9]' "$f"
+    done
+}
+
+_cd_csv_newer() { # NAME IDENT AFTER
+    cd_csv "$1" "$2" | awk -F, -v t="$3" '$1 > t { print $1, $2; f = 1; exit } END { exit !f }' && return 0
+    echo "no csv line of $2 after $3 (last: $(cd_csv "$1" "$2" | tail -n 1))"
+    return 1
+}
+
+# cd_wait_csv NAME IDENT AFTER [TIMEOUT]: until IDENT's csv file has a line
+# stamped after AFTER; prints the first such "time value"
+cd_wait_csv() {
+    cd_poll "${4:-$CD_TIMEOUT}" "a csv line of $2 after $3 on $1" _cd_csv_newer "$1" "$2" "$3"
+}
+
+# cd_fresh NAME AFTER TIMEOUT IDENT...: waits until every IDENT was read by
+# a read callback that began after AFTER (epoch s), then prints "IDENT VALUE"
+# for each (the first field; nan as collectd prints it). A value stamped
+# after AFTER may come from a read that began before it: each IDENT is
+# waited for twice (a value after AFTER, then a later one: the read after
+# the one that dispatched the first began after it). DERIVE and COUNTER
+# values (by the TypesDB files) come from the csv files (unixsock holds
+# their rates), others from unixsock (GETVAL). One poll loop for all.
+cd_fresh() {
+    local types="$CD_TYPES_DB"
+    [ -r "$HF_TYPES_DB" ] && types="$types:$HF_TYPES_DB"
+    python3 - "$(cd_path "$1" sock)" "$(cd_path "$1" csv)" "$types" "$2" "$3" "$CD_POLL" "${@:4}" <<'EOF'
+import glob, os, socket, sys, time
+sock, csvdir, types, after, timeout, poll = sys.argv[1:7]
+ids = sys.argv[7:]
+after, timeout, poll = float(after), float(timeout), float(poll)
+counter = set()
+for f in types.split(":"):
+    for line in open(f):
+        w = line.split()
+        if len(w) >= 2 and not w[0].startswith("#") and any(":DERIVE:" in x or ":COUNTER:" in x for x in w[1:]):
+            counter.add(w[0])
+
+def cmd(c):
+    s = socket.socket(socket.AF_UNIX)
+    s.settimeout(10)
+    s.connect(sock)
+    f = s.makefile("rwb")
+    f.write(c.encode() + b"\n"); f.flush()
+    head = f.readline().decode().rstrip("\n")
+    n = int(head.split(" ", 1)[0])
+    lines = [f.readline().decode().rstrip("\n") for _ in range(max(n, 0))]
+    s.close()
+    return n, head, lines
+
+def csv_lines(ident):
+    host, pi, ti = ident.split("/")
+    out = []
+    for p in sorted(glob.glob(os.path.join(csvdir, host, pi, ti + "-[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]"))):
+        for line in open(p):
+            if line[:1].isdigit():
+                t, v = line.rstrip("\n").split(",", 1)
+                out.append((float(t), v.split(",")[0]))
+    return out
+
+def is_counter(ident):
+    return ident.split("/")[2].split("-", 1)[0] in counter
+
+first, fresh = {}, {}
+deadline = time.time() + timeout
+while True:
+    _, _, lines = cmd("LISTVAL")
+    stamp = {}
+    for line in lines:
+        t, ident = line.split(" ", 1)
+        stamp[ident] = float(t)
+    for ident in ids:
+        if ident in fresh:
+            continue
+        if is_counter(ident):
+            ts = [x for x in csv_lines(ident) if x[0] > after]
+            if ident not in first and ts:
+                first[ident] = ts[0][0]
+            if ident in first:
+                later = [x for x in ts if x[0] > first[ident]]
+                if later:
+                    fresh[ident] = later[0][1]
+        else:
+            t = stamp.get(ident)
+            if t is None or t <= after:
+                continue
+            if ident not in first:
+                first[ident] = t
+            elif t > first[ident]:
+                n, head, got = cmd("GETVAL " + ident)
+                if n >= 1:
+                    fresh[ident] = got[0].split("=", 1)[1]
+    if len(fresh) == len(ids):
+        break
+    if time.time() > deadline:
+        print(f"timed out after {timeout:g}s waiting for values read after {after}:")
+        for ident in ids:
+            if ident not in fresh:
+                state = "a value after it, not a second one" if ident in first else "no value after it"
+                print(f"  {ident}: {state} (listval time {stamp.get(ident)})")
+        sys.exit(1)
+    time.sleep(poll)
+for ident in ids:
+    print(ident, fresh[ident])
+EOF
+}
+
 # ---------------------------------------------------------------- logs, notifications
 
 # cd_log NAME: collectd's log (logfile plugin) and its stdout/stderr
