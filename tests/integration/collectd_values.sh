@@ -80,7 +80,7 @@ cd_ok "every block reads" cd_log_grep c 'helixflow plugin: 9 of 9 blocks reading
 
 H=$CD_HOST/helixflow
 declare -A CV                        # identifier -> collectd's value (this sandwich)
-N1= N2= R1= R2=                      # the Nagios runs around it: output, exit code
+N1='' N2='' R1='' R2=''                 # the Nagios runs around it: output, exit code
 NCHECK=                              # the Nagios command of the sandwich
 
 nag() { # KIND ARGS...: the Nagios check of KIND with ARGS
@@ -386,15 +386,15 @@ cd_num "Nagios p99 in the same range" "$(perf "$N1" p99)" '!nan && v > 1 && v <=
 cd_num "Nagios kv cache % in the same range" "$(perf "$N1" kv_cache)" '!nan && v >= 0 && v <= 100'
 
 # ---------------------------------------------------------------- certificates
-files="api-gateway auth-service inference-pool monitoring"
+certs="api-gateway auth-service inference-pool monitoring"
 ids=()
-for f in $files; do
+for f in $certs; do
     ids+=("$H-cert-$f.crt/helixflow_days-days_left" "$H-cert-$f.crt/helixflow_bool-chain_ok")
 done
 ids+=("$H-cert-api-gateway.crt/helixflow_bool-served")
 sandwich "cert ${common[*]} --ca $HF_CA --url $HF_HEALTH_URL" "${ids[@]}"
 cd_is "Nagios: certificates OK (and the first one is served)" "$R1$R2" 00
-for f in $files; do
+for f in $certs; do
     between "$f.crt days left" "$H-cert-$f.crt/helixflow_days-days_left" "$f.crt" 0.01
     range "$f.crt days left (365-day certificate)" "$H-cert-$f.crt/helixflow_days-days_left" 'v > 364 && v <= 365'
     range "$f.crt chain ok" "$H-cert-$f.crt/helixflow_bool-chain_ok" 'v == 1'
