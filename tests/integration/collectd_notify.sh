@@ -23,6 +23,11 @@ cd_new c
   <Services>
     Interval 1
   </Services>
+  <Endpoint "health">
+    Url "$HF_HEALTH_URL"
+    Ca "$HF_CA"
+    Interval 1
+  </Endpoint>
 </Plugin>
 EOF
 } >"$(cd_path c conf)"
@@ -35,13 +40,14 @@ others=()
 for s in $HF_SERVICES; do [ "$s" != "$svc" ] && others+=("$H-$s/helixflow_bool-up"); done
 NS=$(cd_path c dir)/nagios-state
 mkdir -m 0700 "$NS"
-nagios() { "$(hf_bin check_helixflow_service)" --root "$HF_ROOT" --state-dir "$NS" "$@"; }
+nagios() { "$(hf_bin check_helixflow_service)" --root "$HF_ROOT" --state-dir "$NS"; }
 
 # fresh IDENT...: values from reads that began now or later ("IDENT VALUE" lines)
 fresh() { cd_fresh c "$(cd_now)" "$CD_TIMEOUT" "$@"; }
 value_of() { awk -v i="$1" '$1 == i { print $2 }' <<<"$2"; }
 # the helixflow notifications logged for the service
 logged() { cd_log_notifs c "plugin = helixflow, plugin_instance = service-$svc,"; }
+logged_http() { cd_log_notifs c 'plugin = helixflow, plugin_instance = http_health'; }
 logged_all() { cd_log_notifs c 'plugin = helixflow'; }
 
 out=$(fresh "$UP" "${others[@]}")
@@ -102,6 +108,42 @@ cd_is "OKAY: meta state" "$(field state)" OK
 cd_is "OKAY: meta previous_state" "$(field previous_state)" CRITICAL
 cd_ok "OKAY: message" grep -qE "^service OK: $svc: 3 processes, main pid [0-9]+, up [0-9]+ s \(scan\)\$" <<<"$(field Message)"
 cd_is "no notification for the other services" "$(logged_all | grep -vc "plugin_instance = service-$svc,")" 0
+
+
+# ---------------------------------------------------------------- an endpoint
+# /health answers 503, then 200 again
+HU=$CD_HOST/helixflow-http_health
+nhttp() { "$(hf_bin check_helixflow_http)" --root "$HF_ROOT" --url "$HF_HEALTH_URL" --ca "$HF_CA"; }
+cd_is "no endpoint notification while it answers" "$(logged_http | wc -l)" 0
+"$HF_TESTBED" health "$HF_ROOT" fail >/dev/null
+ntext=$(nhttp | head -n 1)
+out=$(fresh "$HU/helixflow_bool-up" "$HU/gauge-status")
+cd_is "endpoint up=0 from the first read after it fails" "$(value_of "$HU/helixflow_bool-up" "$out")" "0.000000e+00"
+cd_is "endpoint status 503" "$(value_of "$HU/gauge-status" "$out")" "5.030000e+02"
+cd_ok "Nagios: CRITICAL" grep -q '^HELIXFLOW HTTP CRITICAL: ' <<<"$ntext"
+cd_ok "endpoint FAILURE through NotificationExec" \
+    cd_wait_notifs c 1 Severity=FAILURE Plugin=helixflow TypeInstance=http.status
+fresh "$HU/helixflow_bool-up" >/dev/null
+fresh "$HU/helixflow_bool-up" >/dev/null
+cd_is "exactly one endpoint notification logged" "$(logged_http | wc -l)" 1
+n=$(cd_notifs c TypeInstance=http.status | head -n 1)
+cd_is "endpoint notification: plugin instance the values' (http_health)" "$(field PluginInstance)" http_health
+cd_is "endpoint notification: severity" "$(field Severity)" FAILURE
+cd_is "endpoint notification: meta state" "$(field state)" CRITICAL
+cd_is "endpoint notification: meta previous_state" "$(field previous_state)" OK
+text=${ntext#HELIXFLOW HTTP CRITICAL: }
+text=${text%% | *}
+cd_is "endpoint notification: message, the Nagios check's text" "$(field Message)" "http CRITICAL: $text"
+"$HF_TESTBED" health "$HF_ROOT" ok >/dev/null
+out=$(fresh "$HU/helixflow_bool-up" "$HU/gauge-status")
+cd_is "endpoint up=1 after it answers again" "$(value_of "$HU/helixflow_bool-up" "$out")" "1.000000e+00"
+cd_ok "endpoint OKAY through NotificationExec" \
+    cd_wait_notifs c 1 Severity=OKAY Plugin=helixflow TypeInstance=http.status
+fresh "$HU/helixflow_bool-up" >/dev/null
+fresh "$HU/helixflow_bool-up" >/dev/null
+cd_is "exactly two endpoint notifications logged (FAILURE, OKAY)" \
+    "$(logged_http | sed 's/^.*severity = \([A-Z]*\),.*$/\1/' | paste -sd ' ')" "FAILURE OKAY"
+cd_is "and no other" "$(logged_all | wc -l)" 4
 
 cd_stop c
 cd_is "collectd exits 0" "$CD_STATUS" 0
