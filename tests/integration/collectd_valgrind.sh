@@ -136,9 +136,9 @@ for r in recs:
     if kind in ("race", "error") and who != "ours" and any(ours_re.search(f) for f in r["frames"][:12]):
         who = "ours"
     print(f"{who} {kind}: {h}")
-    if who == "ours":
-        for f in r["frames"][:16]:
-            print(f"ours   {f.strip()}")
+    if who == "ours" or kind in ("race", "error"):
+        for f in r["frames"][:24]:
+            print(f"{who}   {f.strip()}")
 EOF
 }
 
