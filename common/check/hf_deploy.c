@@ -104,7 +104,7 @@ hf_deploy_part *hf_deploy_find(hf_deploy *d, const char *name)
 }
 
 /* Cross-setting validation: the refused setting named as an option. */
-static void hf_deploy_validate(hf_deploy_part *p)
+static void hf_deploy_validate_one(hf_deploy_part *p)
 {
     char err[HF_ERR_MAX], msg[HF_ERR_MAX + 80];
     int bad = -1;
@@ -123,7 +123,7 @@ static void hf_deploy_one(hf_deploy *d, hf_deploy_part *p, double deadline, size
     double now = hf_mono_now(), share = (deadline - now) / (double)left;
     hf_check_ctx ctx;
 
-    hf_deploy_validate(p);
+    hf_deploy_validate_one(p);
     if (p->bad)
         return;
     if (share < HF_DEPLOY_MIN_SHARE_S) {
@@ -134,6 +134,17 @@ static void hf_deploy_one(hf_deploy *d, hf_deploy_part *p, double deadline, size
     ctx = hf_check_ctx_make(hf_settings_double(&p->set, HF_SET_TIMEOUT), HF_DEPLOY_MARGIN_S, now + share);
     hf_check_run_once(&p->set, &ctx, &p->report);
     p->elapsed_s = hf_mono_now() - now;
+}
+
+size_t hf_deploy_validate(hf_deploy *d)
+{
+    size_t bad = 0;
+
+    for (size_t i = 0; i < d->n; i++) {
+        hf_deploy_validate_one(&d->part[i]);
+        bad += d->part[i].bad;
+    }
+    return bad;
 }
 
 void hf_deploy_run(hf_deploy *d, hf_deploy_hook before, void *arg)

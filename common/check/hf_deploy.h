@@ -97,6 +97,10 @@ int hf_deploy_set(hf_deploy_part *p, const char *name, const char *value, char *
 /* Mark p unrunnable: UNKNOWN check.usage with msg (naming the option). */
 void hf_deploy_bad(hf_deploy_part *p, const char *msg);
 
+/* Validate every part now (hf_deploy_run does it too): the number of bad
+ * parts, each with its check.usage finding ("--<setting>: why"). */
+size_t hf_deploy_validate(hf_deploy *d);
+
 /* Called before each part starts (check_helixflow's last-resort alarm
  * renders what finished so far); may be NULL. */
 typedef void (*hf_deploy_hook)(const hf_deploy *d, size_t next, void *arg);

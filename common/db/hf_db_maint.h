@@ -78,6 +78,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hf_range.h"
 #include "hf_util.h"
 
 #define HF_DB_MAINT_RETENTION_DAYS 30
@@ -164,6 +165,12 @@ typedef struct hf_db_maint_result {
  * -EINVAL when cfg/res is NULL or path/state_dir missing (res->err says).
  * The outcome is res->status. */
 int hf_db_maint_run(const hf_db_maint_config *cfg, hf_db_maint_result *res);
+
+/* The outcome as a check state: OK done; WARNING done but stopped early
+ * or VACUUM skipped for lack of space; CRITICAL failed on the way (what
+ * was done is kept: locked past busy_ms, corrupt, schema, I/O); UNKNOWN
+ * not started (another maintenance runs, no such file, state directory). */
+hf_state hf_db_maint_state(const hf_db_maint_result *res);
 
 /* "ok", "busy", "not found", "locked", "corrupt", "schema", "error". */
 const char *hf_db_maint_status_name(hf_db_maint_status s);

@@ -25,6 +25,21 @@ const char *hf_db_maint_status_name(hf_db_maint_status s)
     return (unsigned)s < HF_ARRAY_SIZE(names) && names[s] ? names[s] : "error";
 }
 
+hf_state hf_db_maint_state(const hf_db_maint_result *r)
+{
+    switch (r->status) {
+    case HF_DB_MAINT_OK:
+        return r->stopped || r->vacuum_skipped[0] ? HF_WARNING : HF_OK;
+    case HF_DB_MAINT_BUSY:
+    case HF_DB_MAINT_MISSING:
+        return HF_UNKNOWN;
+    case HF_DB_MAINT_ERROR:
+        return r->size_before < 0 ? HF_UNKNOWN : HF_CRITICAL;
+    default:
+        return HF_CRITICAL;
+    }
+}
+
 int hf_db_maint_lock_path(const char *path, const char *state_dir, char *out, size_t n)
 {
     struct stat st;
