@@ -14,6 +14,7 @@
 
 #define CAP_MONTH_DAYS 30.0
 #define CAP_DEFAULT_RETENTION 30.0
+#define CAP_HORIZON_DAYS 36500.0     /* later than 100 years: "not at the current growth" */
 
 static void cap_host(const hf_capacity_config *cfg, hf_capacity_result *r)
 {
@@ -112,7 +113,10 @@ static void cap_date(hf_capacity_result *r)
         r->days_to_target = INFINITY;
     } else {
         r->days_to_target = r->target_left / r->db_growth_month * CAP_MONTH_DAYS;
-        r->target_date = r->now + r->days_to_target * 86400.0;
+        if (r->days_to_target > CAP_HORIZON_DAYS)
+            r->days_to_target = INFINITY;
+        else
+            r->target_date = r->now + r->days_to_target * 86400.0;
     }
 }
 
@@ -183,8 +187,8 @@ hf_state hf_capacity_judge(const hf_capacity_result *r, double warning_days, dou
         return HF_UNKNOWN;
     }
     if (isinf(r->days_to_target)) {
-        hf_buf_printf(why, "the disk does not reach %.0f%% at the current growth (the database does "
-                      "not grow)", r->target_pct);
+        hf_buf_printf(why, "the disk does not reach %.0f%% within 100 years at the current growth%s",
+                      r->target_pct, r->db_growth_month <= 0 ? " (the database does not grow)" : "");
         return HF_OK;
     }
     hf_time_format_date(r->target_date, date, sizeof(date));
@@ -236,8 +240,8 @@ static void cap_describe_demand(const hf_capacity_result *r, hf_buf *out)
     hf_time_format_date(r->days.day0 + 86400.0 * (r->fit_first + r->fit_n - 1), d1, sizeof(d1));
     hf_buf_printf(out, "requests per month: %.0f (%.0f a day on average, %.0f a day now)\n",
                   r->requests_month, r->mean_per_day, r->rate_per_day);
-    hf_buf_printf(out, "request growth: %+.0f requests a day per month (%+.1f%% a month; least "
-                  "squares over %d days, %s to %s)\n", r->req_growth_month, r->req_growth_pct,
+    hf_buf_printf(out, "request growth: %+.1f%% a month (%+.0f requests a day more each month; least "
+                  "squares over %d days, %s to %s)\n", r->req_growth_pct, r->req_growth_month,
                   r->fit_n, d0, d1);
 }
 
@@ -275,7 +279,7 @@ void hf_capacity_describe(const hf_capacity_result *r, hf_buf *out)
     else if (isnan(r->days_to_target))
         hf_buf_printf(out, "%s left, no date (growth unknown)\n", hf_units_bytes(r->target_left, a, sizeof(a)));
     else if (isinf(r->days_to_target))
-        hf_buf_printf(out, "%s left, not reached at the current growth\n",
+        hf_buf_printf(out, "%s left, not reached within 100 years at the current growth\n",
                       hf_units_bytes(r->target_left, a, sizeof(a)));
     else
         hf_buf_printf(out, "%s left, reached on %s (in %.0f days) at the current growth\n",

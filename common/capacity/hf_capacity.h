@@ -38,8 +38,9 @@
  *
  * The date. left = target% x (used + available) - used bytes. left <= 0:
  * already at the target (date now, days 0). Growth > 0: now + left /
- * growth months (30-day months), days_to_target. Growth <= 0: never at the
- * current growth (days_to_target INFINITY).
+ * growth months (30-day months), days_to_target. Growth <= 0, or a date
+ * more than 100 years away: never at the current growth (days_to_target
+ * INFINITY, no date).
  *
  * Judgement (hf_capacity_judge): CRITICAL at the target or reaching it
  * within critical_days (30), WARNING within warning_days (90), OK later or

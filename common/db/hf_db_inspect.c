@@ -92,6 +92,23 @@ static void di_problem(hf_db_inspect_result *r, const char *m)
     hf_strlcpy(r->problems[r->nproblems++], m ? m : "(null)", HF_ERR_MAX);
 }
 
+/* SQLite puts several problems in one row, a line each. */
+static void di_problems(hf_db_inspect_result *r, const char *m)
+{
+    char line[HF_ERR_MAX];
+
+    if (!m) {
+        di_problem(r, "(null)");
+        return;
+    }
+    while (*m) {
+        size_t len = strcspn(m, "\n");
+        if (len)
+            di_problem(r, (snprintf(line, sizeof(line), "%.*s", (int)len, m), line));
+        m += len + (m[len] == '\n');
+    }
+}
+
 static hf_db_status di_check(di_ctx *x)
 {
     hf_db_inspect_result *r = x->res;
@@ -107,11 +124,11 @@ static hf_db_status di_check(di_ctx *x)
     rc = sqlite3_prepare_v2(x->c.db, sql, -1, &s, NULL);
     while (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
         const char *m = (const char *)sqlite3_column_text(s, 0);
+        rc = SQLITE_OK;
         if (rows++ == 0 && m && strcmp(m, "ok") == 0)
             continue;
         r->check_ok = false;
-        di_problem(r, m);
-        rc = SQLITE_OK;
+        di_problems(r, m);
     }
     sqlite3_finalize(s);
     r->check_ms = (hf_mono_now() - t0) * 1000.0;
@@ -344,13 +361,15 @@ void hf_db_inspect_describe(const hf_db_inspect_result *r, hf_buf *out)
 {
     char a[32], b[32], c[32];
 
-    hf_buf_printf(out, "%s: ", r->path);
-    if (r->file_size >= 0)
-        hf_buf_printf(out, "%s%s%s, %s", hf_units_bytes((double)r->file_size, a, sizeof(a)),
-                      r->wal_size > 0 ? " + WAL " : "", r->wal_size > 0 ? hf_units_bytes((double)r->wal_size, b, sizeof(b)) : "",
-                      r->wal_mode ? r->immutable ? "WAL mode, closed cleanly (read immutable)" : "WAL mode"
-                                  : "rollback journal");
-    hf_buf_printf(out, "\n");
+    if (r->file_size >= 0) {
+        hf_buf_printf(out, "%s: %s", r->path, hf_units_bytes((double)r->file_size, a, sizeof(a)));
+        if (r->wal_size > 0)
+            hf_buf_printf(out, " + WAL %s", hf_units_bytes((double)r->wal_size, b, sizeof(b)));
+        if (r->page_count > 0)
+            hf_buf_printf(out, ", %s", r->wal_mode ? r->immutable ? "WAL mode, closed cleanly (read "
+                          "immutable)" : "WAL mode" : "rollback journal");
+        hf_buf_printf(out, "\n");
+    }
     if (r->page_count > 0)
         hf_buf_printf(out, "pages: %" PRId64 " of %" PRId64 " B, %" PRId64 " free (%s)\n", r->page_count,
                       r->page_size, r->freelist_count,

@@ -251,10 +251,11 @@ void hf_db_maint_describe(const hf_db_maint_result *r, hf_buf *out)
     if (!r->dry_run) {
         hf_db_maint_file(out, "after", r->size_after, r->wal_after, r->pages_after, r->free_after,
                          r->page_size);
-        if (r->size_after >= 0)
-            hf_buf_printf(out, "%s %s on disk%s\n", r->reclaimed >= 0 ? "reclaimed" : "grew by",
+        if (r->vacuumed && r->size_after >= 0)
+            hf_buf_printf(out, "%s %s on disk (file and WAL; HelixFlow's writes meanwhile included)%s\n",
+                          r->reclaimed >= 0 ? "reclaimed" : "grew by",
                           hf_units_bytes((double)(r->reclaimed >= 0 ? r->reclaimed : -r->reclaimed),
                                          a, sizeof(a)),
-                          r->wal_mode && !r->checkpointed ? " (the WAL is checkpointed by HelixFlow later)" : "");
+                          r->wal_mode && !r->checkpointed ? "; the WAL is checkpointed later" : "");
     }
 }
