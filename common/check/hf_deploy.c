@@ -42,28 +42,33 @@ int hf_deploy_set(hf_deploy_part *p, const char *name, const char *value, char *
     return 0;
 }
 
-/* A shared option: set where the kind has the setting; a refused value
- * makes the part bad. */
-static void hf_deploy_share(hf_deploy_part *p, const char *name, const char *value)
+/* A shared option (opt, as the user gave it) on setting name where the
+ * kind has it; a refused value makes the part bad, naming opt. */
+static void hf_deploy_share(hf_deploy_part *p, const char *opt, const char *name, const char *value)
 {
-    char err[HF_ERR_MAX];
+    char err[HF_ERR_MAX], why[HF_ERR_MAX];
+    int i = value ? hf_settings_find(p->kind, name) : -1;
 
-    if (value && hf_settings_find(p->kind, name) >= 0 && hf_deploy_set(p, name, value, err, sizeof(err)) < 0)
+    if (i >= 0 && strcmp(opt, name) != 0)
+        p->shared_url = i;      /* a refusal by the validation names opt too */
+    if (i >= 0 && hf_settings_set(&p->set, (size_t)i, value, why, sizeof(why)) < 0) {
+        hf_err_set(err, sizeof(err), "--%s: %s", opt, why);
         hf_deploy_bad(p, err);
+    }
 }
 
 static void hf_deploy_shared(hf_deploy_part *p, const hf_deploy_opts *o)
 {
     bool http = strcmp(p->kind->name, "http") == 0;
 
-    hf_deploy_share(p, "root", o->root);
-    hf_deploy_share(p, "state-dir", o->state_dir);
-    hf_deploy_share(p, "ca", o->ca);
-    hf_deploy_share(p, http ? "url" : "health-url", o->health_url);
-    hf_deploy_share(p, "models-url", o->models_url);
-    hf_deploy_share(p, "metrics-url", o->metrics_url);
+    hf_deploy_share(p, "root", "root", o->root);
+    hf_deploy_share(p, "state-dir", "state-dir", o->state_dir);
+    hf_deploy_share(p, "ca", "ca", o->ca);
+    hf_deploy_share(p, "health-url", http ? "url" : "health-url", o->health_url);
+    hf_deploy_share(p, "models-url", "models-url", o->models_url);
+    hf_deploy_share(p, "metrics-url", "metrics-url", o->metrics_url);
     if (!http)
-        hf_deploy_share(p, "model", o->model);
+        hf_deploy_share(p, "model", "model", o->model);
 }
 
 int hf_deploy_init(hf_deploy *d, const hf_deploy_opts *o)
@@ -75,6 +80,7 @@ int hf_deploy_init(hf_deploy *d, const hf_deploy_opts *o)
         if (o->skip & (1u << i))
             continue;
         p->kind = hf_check_kinds[i];
+        p->shared_url = -1;
         hf_report_init(&p->report);
         d->n++;
         if (hf_settings_init(&p->set, p->kind) < 0) {
@@ -111,7 +117,9 @@ static void hf_deploy_validate_one(hf_deploy_part *p)
 
     if (p->bad || hf_check_validate(&p->set, &bad, err, sizeof(err)) == 0)
         return;
-    if (bad >= 0 && hf_settings_def(p->kind, (size_t)bad))
+    if (bad >= 0 && bad == p->shared_url)
+        hf_err_set(msg, sizeof(msg), "--health-url: %s", err);
+    else if (bad >= 0 && hf_settings_def(p->kind, (size_t)bad))
         hf_err_set(msg, sizeof(msg), "--%s: %s", hf_settings_def(p->kind, (size_t)bad)->name, err);
     else
         hf_err_set(msg, sizeof(msg), "%s check: %s", p->kind->name, err);

@@ -63,6 +63,7 @@ typedef struct hf_deploy_part {
     const hf_check_kind *kind;
     hf_settings set;            /* owned */
     bool bad;                   /* a value was refused: not run, UNKNOWN check.usage */
+    int shared_url;             /* http: the index of "url" when --health-url set it, else -1 */
     bool done;                  /* ran (or was judged unrunnable) */
     double elapsed_s;           /* its run, 0 when not run */
     hf_report report;           /* owned */
