@@ -99,7 +99,7 @@ ok "... -v lists every finding" bash -c '[ $(grep -c "^  " <<<"$1") -gt 20 ]' _ 
 # ---- --skip, --set ----
 NOWEB=("${BASE[@]}")
 for c in "${CALM[@]}"; do case $c in http.*|api.*) ;; *) NOWEB+=(--set "$c") ;; esac; done
-expect_check "--skip http --skip api: no Endpoints" 1 '^HelixFlow status: WARNING .* 6 checks in ' -- "$OPS" status "${NOWEB[@]}" --skip http --skip api
+expect_check "--skip http --skip api: no Endpoints" 1 '^HelixFlow status: WARNING, .* 6 checks in ' -- "$OPS" status "${NOWEB[@]}" --skip http --skip api
 keep
 ok "... section gone" bash -c '! grep -q "^Endpoints" <<<"$1"' _ "$OUT"
 expect_check "--set log.error-warning=5: the two lines are OK" 0 '^HelixFlow status: OK' -- "$OPS" status "${A[@]}" --set log.error-warning=5
