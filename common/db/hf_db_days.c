@@ -175,11 +175,20 @@ static hf_db_status dd_has_index(dd_ctx *x, bool *found)
 static hf_db_status dd_by_index(dd_ctx *x)
 {
     hf_db_days_result *r = x->res;
-    char sql[1200], a[24], b[24];
+    char sql[1500], a[24], b[24];
     sqlite3_stmt *s = NULL;
     int rc;
 
     r->method = "index";
+    /* the oldest text date, from the index's first entry (not the first row) */
+    snprintf(sql, sizeof(sql), "SELECT %s FROM %s WHERE %s >= '' ORDER BY %s LIMIT 1", x->q_time,
+             x->q_table, x->q_time, x->q_time);
+    if ((rc = sqlite3_prepare_v2(x->c.db, sql, -1, &s, NULL)) == SQLITE_OK &&
+        (rc = sqlite3_step(s)) == SQLITE_ROW && !hf_db_col_time(s, 0, &r->oldest))
+        r->oldest = NAN;
+    sqlite3_finalize(s);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return dd_fail(x, rc, "reading the oldest date");
     snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s WHERE %s >= ?1 AND %s < ?2", x->q_table,
              x->q_time, x->q_time);
     if ((rc = sqlite3_prepare_v2(x->c.db, sql, -1, &s, NULL)) != SQLITE_OK)

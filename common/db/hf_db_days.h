@@ -33,7 +33,8 @@
  * would be needed, and is never run).
  *
  * Also: the file's page facts and sizes, the table's rowid-span estimate
- * (max - min + 1) and its first row's created_at (the oldest kept).
+ * (max - min + 1) and the oldest created_at kept: the first row's (rowid
+ * method), the index's first text date (index method).
  *
  * Cost: (days + 1) x log2(rows) probes with the rowid method (about 800
  * single-row reads for a month of 10 million rows), and the sample.
