@@ -139,19 +139,21 @@ static int dm_on_progress(const hf_db_maint_progress *p, void *arg)
 {
     dm_progress *pr = arg;
 
-    if (pr->tty) {
-        if (strcmp(p->phase, "delete") == 0)
-            fprintf(stderr, "\r\033[K%s: %llu rows%s, %llu read", p->deleted ? "removing" : "looking",
-                    (unsigned long long)p->deleted, "", (unsigned long long)p->scanned);
-        else
-            fprintf(stderr, "\r\033[K%s%s", p->phase, strcmp(p->phase, "vacuum") == 0
-                    ? ": VACUUM running, HelixFlow's writers wait until it ends" : "");
-        if (strcmp(p->phase, "delete") == 0 && !isnan(p->fraction))
-            fprintf(stderr, " (%.0f%%)", 100 * p->fraction);
-        fprintf(stderr, ", %.1f s", p->elapsed_s);
-        fflush(stderr);
-        pr->drawn = true;
-    }
+    bool walk = strcmp(p->phase, "delete") == 0;
+
+    if (!pr->tty)
+        return dm_interrupted != 0;
+    if (walk)
+        fprintf(stderr, "\r\033[K%s: %llu rows, %llu read", p->deleted ? "removing" : "looking",
+                (unsigned long long)p->deleted, (unsigned long long)p->scanned);
+    else
+        fprintf(stderr, "\r\033[K%s%s", p->phase, strcmp(p->phase, "vacuum") == 0
+                ? ": VACUUM running, HelixFlow's writers wait until it ends" : "");
+    if (walk && !isnan(p->fraction))
+        fprintf(stderr, " (%.0f%%)", 100 * p->fraction);
+    fprintf(stderr, ", %.1f s", p->elapsed_s);
+    fflush(stderr);
+    pr->drawn = true;
     return dm_interrupted != 0;
 }
 

@@ -192,6 +192,24 @@ static void test_missing_and_schema(void **state)
     assert_int_equal(r.status, HF_DB_MAINT_SCHEMA);
     assert_true(strstr(r.err, "requests") != NULL);
     assert_int_equal(hf_db_maint_run(NULL, &r), -EINVAL);
+    snprintf(gone, sizeof(gone), "%s/notes.txt", t.dir);    /* not a database: touched by nothing */
+    {
+        FILE *f = fopen(gone, "w");
+        unsigned char *b;
+        size_t n;
+        assert_non_null(f);
+        fputs("not pages\n", f);
+        fclose(f);
+        c = cfg_of(&t);
+        c.path = gone;
+        run(&c, &r);
+        assert_int_equal(r.status, HF_DB_MAINT_CORRUPT);
+        assert_true(strstr(r.err, gone) && strstr(r.err, "not a database"));
+        b = odb_slurp(gone, &n);
+        assert_int_equal(n, 10);
+        assert_memory_equal(b, "not pages\n", 10);
+        free(b);
+    }
     odb_rm(&t);
 }
 
