@@ -10,8 +10,11 @@ tb_up --rows 5000
 OPS=$HF_BUILD_DIR/tools/helixflow-ops
 SD=$TB_DIR/state
 # Thresholds that do not depend on how busy the test machine is (as check_all.sh)
+# and how full its disk and memory are (not the test bed's).
 CALM=(resources.load-warning=1000 resources.load-critical=1000 resources.cpu-warning=101
-      resources.cpu-critical=101 http.warning=5 http.critical=9 api.p95-warning=100
+      resources.cpu-critical=101 resources.disk-warning=101 resources.disk-critical=101
+      resources.inode-warning=101 resources.inode-critical=101 resources.mem-warning=101
+      resources.mem-critical=101 http.warning=5 http.critical=9 api.p95-warning=100
       api.p95-critical=100 db.query-warning=10000 db.query-critical=20000)
 BASE=(--root "$HF_ROOT" --state-dir "$SD" --ca "$HF_CA" --health-url "$HF_HEALTH_URL" --metrics-url "$HF_METRICS_URL" -t 30)
 A=("${BASE[@]}")
