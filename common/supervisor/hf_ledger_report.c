@@ -18,6 +18,14 @@ static bool judged(const hf_report *cur)
     return false;
 }
 
+static bool in_report(const hf_report *r, const char *object)
+{
+    for (size_t i = 0; i < r->nf; i++)
+        if (strcmp(r->f[i].object, object) == 0)
+            return true;
+    return false;
+}
+
 static bool listed_before(const hf_report *r, size_t i)
 {
     for (size_t j = 0; j < i; j++)
@@ -56,14 +64,15 @@ int hf_ledger_record_report(hf_ledger *l, const hf_ledger_report_cfg *cfg, const
     hf_report from;
     hf_transition *t = NULL;
     hf_ledger_transition *lt = NULL;
-    size_t nt = 0;
+    size_t nt = 0, nl = 0;
+    bool seeing = judged(cur);
     int first = 0, rc;
 
     if (recorded)
         *recorded = 0;
     if (!cur)
         return 0;
-    if (cfg->interval_s > 0 && judged(cur))
+    if (cfg->interval_s > 0 && seeing)
         first = hf_ledger_heartbeat(l, monitor ? monitor : "unknown", at, cfg->interval_s, err, n);
     hf_report_init(&from);
     if (!prev && (rc = prev_from_ledger(l, cur, &from, first ? NULL : err, first ? 0 : n)) < 0) {
@@ -80,13 +89,16 @@ int hf_ledger_record_report(hf_ledger *l, const hf_ledger_report_cfg *cfg, const
             hf_err_set(err, n, "ledger %s: out of memory", hf_ledger_path(l));
         return first ? first : rc;
     }
-    for (size_t i = 0; i < nt; i++)
-        lt[i] = (hf_ledger_transition){.at = at, .object = t[i].object, .code = t[i].code,
-                                       .from = t[i].from, .to = t[i].to, .text = t[i].text,
-                                       .frontend = cfg->frontend};
-    rc = hf_ledger_record_transitions(l, lt, nt, first ? NULL : err, first ? 0 : n);
+    for (size_t i = 0; i < nt; i++) {
+        if (!seeing && !in_report(cur, t[i].object))
+            continue;                   /* not seen this time: not "recovered" */
+        lt[nl++] = (hf_ledger_transition){.at = at, .object = t[i].object, .code = t[i].code,
+                                          .from = t[i].from, .to = t[i].to, .text = t[i].text,
+                                          .frontend = cfg->frontend};
+    }
+    rc = hf_ledger_record_transitions(l, lt, nl, first ? NULL : err, first ? 0 : n);
     if (rc == 0 && recorded)
-        *recorded = nt;
+        *recorded = nl;
     free(lt);
     hf_transitions_free(t, nt);
     return first ? first : rc;

@@ -14,7 +14,10 @@
  *        (a run that could judge nothing, e.g. /proc unreadable, vouches for
  *        nothing: its time stays a gap);
  *     2. transitions: hf_report_transitions(prev, cur), each recorded with
- *        cfg.frontend and at, in one write transaction.
+ *        cfg.frontend and at, in one write transaction; from a run that
+ *        judged nothing only those of the objects it names (its UNKNOWN):
+ *        a service missing from a failed probe's report is not seen, not
+ *        "recovered".
  *
  * prev is the front-end's previous report of the same instance. A one-shot
  * front-end has none (a Nagios event handler, helixflow-ops): with prev
@@ -36,7 +39,7 @@
  *
  * Tests: tests/unit/test_supervisor_health.c (transitions with the
  * front-end, prev from the ledger, heartbeat coverage giving availability
- * and MTTR, an UNKNOWN-only run not covered). */
+ * and MTTR, an UNKNOWN-only run neither covered nor recovering anything). */
 #ifndef HF_LEDGER_REPORT_H
 #define HF_LEDGER_REPORT_H
 
