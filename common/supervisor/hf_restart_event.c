@@ -11,6 +11,8 @@
 
 #define HF_EVENT_ATTEMPT_MAX 10000
 
+static const char *const states[] = {"OK", "WARNING", "CRITICAL", "UNKNOWN"};
+
 /* Index of v in names (any case) or its decimal id, else -1. */
 static int lookup(const char *v, const char *const *names, int count)
 {
@@ -33,13 +35,11 @@ static int refuse(const char *what, const char *v, const char *expect, char *why
     return -EINVAL;
 }
 
-int hf_restart_event_judge(const hf_restart_event *ev, const hf_restart_service *svc, char *why,
-                           size_t n)
+int hf_restart_event_parse(const hf_restart_event *ev, hf_state *state, bool *hard,
+                           long *attempt, char *why, size_t n)
 {
-    static const char *const states[] = {"OK", "WARNING", "CRITICAL", "UNKNOWN"};
     static const char *const types[] = {"SOFT", "HARD"};       /* Icinga: 0 soft, 1 hard */
     int st = lookup(ev->state, states, 4), type = lookup(ev->state_type, types, 2);
-    long attempt = 0, soft = svc ? svc->soft_attempt : 0;
     bool digits = ev->attempt && ev->attempt[0];
 
     for (const char *p = ev->attempt; digits && *p; p++)
@@ -50,11 +50,27 @@ int hf_restart_event_judge(const hf_restart_event *ev, const hf_restart_service 
     if (type < 0)
         return refuse("the state type", ev->state_type, "HARD or SOFT ($SERVICESTATETYPE$)", why,
                       n);
-    if (!digits || hf_parse_long(ev->attempt, &attempt) < 0 || attempt < 1 ||
-        attempt > HF_EVENT_ATTEMPT_MAX)
+    if (!digits || hf_parse_long(ev->attempt, attempt) < 0 || *attempt < 1 ||
+        *attempt > HF_EVENT_ATTEMPT_MAX)
         return refuse("the attempt", ev->attempt, "a number from 1 to 10000 ($SERVICEATTEMPT$)",
                       why, n);
-    if (st == 2 && type == 1) {
+    *state = (hf_state)st;
+    *hard = type == 1;
+    return 0;
+}
+
+int hf_restart_event_judge(const hf_restart_event *ev, const hf_restart_service *svc, char *why,
+                           size_t n)
+{
+    hf_state state;
+    bool hard;
+    long attempt = 0, soft = svc ? svc->soft_attempt : 0;
+    int st, rc;
+
+    if ((rc = hf_restart_event_parse(ev, &state, &hard, &attempt, why, n)) < 0)
+        return rc;
+    st = (int)state;
+    if (st == 2 && hard) {
         hf_err_set(why, n, "HARD CRITICAL (attempt %ld): restart", attempt);
         return 1;
     }
@@ -71,6 +87,6 @@ int hf_restart_event_judge(const hf_restart_event *ev, const hf_restart_service 
                    "CRITICAL only; soft-attempt = N acts earlier)", attempt);
     else
         hf_err_set(why, n, "%s %s (attempt %ld): no restart (only CRITICAL is acted on)",
-                   types[type], states[st], attempt);
+                   hard ? "HARD" : "SOFT", states[st], attempt);
     return 0;
 }

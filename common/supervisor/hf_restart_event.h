@@ -29,8 +29,10 @@
 #ifndef HF_RESTART_EVENT_H
 #define HF_RESTART_EVENT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
+#include "hf_range.h"
 #include "hf_restart_policy.h"
 
 typedef struct hf_restart_event {
@@ -38,6 +40,11 @@ typedef struct hf_restart_event {
     const char *state_type;     /* $SERVICESTATETYPE$ */
     const char *attempt;        /* $SERVICEATTEMPT$ */
 } hf_restart_event;
+
+/* The macros' values: state (HF_OK .. HF_UNKNOWN), hard (else soft),
+ * attempt. Returns 0 or -EINVAL with why as hf_restart_event_judge's. */
+int hf_restart_event_parse(const hf_restart_event *ev, hf_state *state, bool *hard,
+                           long *attempt, char *why, size_t n);
 
 /* Judge ev for svc (its soft_attempt; NULL: HARD only). Returns 1 (restart),
  * 0 (no restart) or -EINVAL (a value no macro gives: refused); why (size n)
