@@ -69,6 +69,11 @@ static const struct setting_opt {
 enum { O_ALL = 256, O_RESET, O_STATUS, O_STATE, O_STATE_TYPE, O_ATTEMPT, O_WAIT, O_PERIOD,
        O_HEALTH_URL, O_SETTING };
 
+static void short_usage(void)
+{
+    fputs("usage: " PROG " [OPTIONS] SERVICE...|--all; " PROG " --help for more\n", stderr);
+}
+
 static void usage(FILE *to)
 {
     fprintf(to,
@@ -239,7 +244,7 @@ static int parse(run *r, int argc, char **argv)
             else
                 fail(OPS_RESTART_REFUSED, "%s: unknown option or missing value",
                      argv[optind - 1]);
-            usage(stderr);
+            short_usage();
             return OPS_RESTART_REFUSED;
         default:
             if (c >= O_SETTING && (size_t)(c - O_SETTING) < HF_ARRAY_SIZE(setting_opts)) {
@@ -262,7 +267,7 @@ static int parse(run *r, int argc, char **argv)
         return fail(OPS_RESTART_REFUSED, "--all or SERVICE names, not both");
     if (o->mode != MODE_STATUS && !o->all && !o->nnames) {
         fail(OPS_RESTART_REFUSED, "which service? (a SERVICE name or --all)");
-        usage(stderr);
+        short_usage();
         return OPS_RESTART_REFUSED;
     }
     if (getenv("SUDO_USER") && (o->config || o->ledger))
@@ -310,7 +315,7 @@ static int open_all(run *r)
     int rc, iroot = hf_settings_find(&hf_check_service, "root");
 
     if (hf_restart_policy_load(r->o.config, &r->policy, err, sizeof(err)) < 0)
-        return fail(OPS_RESTART_REFUSED, "%s; nothing done", err);
+        return fail(OPS_RESTART_REFUSED, "%s", err);
     if ((rc = prepare_settings(r)) != 0)
         return rc;
     if (hf_settings_given(&r->svc, (size_t)iroot))
