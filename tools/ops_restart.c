@@ -207,7 +207,7 @@ static int parse(run *r, int argc, char **argv)
     o->timeout_s = 5;
     optind = 0;                         /* a fresh getopt, also when called twice */
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+c:l:t:hV", lo, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "c:l:t:hV", lo, NULL)) != -1) {
         switch (c) {
         case O_ALL: o->all = true; break;
         case O_RESET: o->mode = MODE_RESET; break;
