@@ -7,7 +7,7 @@
  *                                                  Nagios/Icinga event handler
  *   helixflow-ops restart --reset SERVICE...       lift a given-up state
  *   helixflow-ops restart --status [SERVICE...]    budget and figures */
-#include "ops_restart.h"
+#include "ops_restart_int.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -24,37 +24,6 @@
 #include "hf_health.h"
 #include "hf_restart_event.h"
 #include "hf_supervisor.h"
-#include "hf_time.h"
-
-#define PROG "helixflow-ops restart"
-#define FRONTEND "helixflow-ops"
-#define MONITOR "helixflow-ops:restart"
-
-typedef enum { MODE_RESTART, MODE_RESET, MODE_STATUS } ops_mode;
-
-typedef struct opts {
-    ops_mode mode;
-    bool all, event;
-    const char *config, *ledger;
-    hf_restart_event ev;
-    double wait_s, period_s, timeout_s;
-    const char *health_url;
-    bool no_health;
-    char **names;
-    size_t nnames;
-} opts;
-
-/* Everything one run holds; released by run_free. */
-typedef struct run {
-    opts o;
-    hf_restart_policy policy;
-    hf_ledger *ledger;
-    hf_settings svc, ep;
-    bool have_svc, have_ep;
-    hf_health *health;
-    hf_supervisor *sup;
-    char requester[64];
-} run;
 
 /* Options that are service/http check settings, by the setting's name. */
 static const struct setting_opt {
@@ -71,7 +40,7 @@ enum { O_ALL = 256, O_RESET, O_STATUS, O_STATE, O_STATE_TYPE, O_ATTEMPT, O_WAIT,
 
 static void short_usage(void)
 {
-    fputs("usage: " PROG " [OPTIONS] SERVICE...|--all; " PROG " --help for more\n", stderr);
+    fputs("usage: " OPS_RESTART_PROG " [OPTIONS] SERVICE...|--all; " OPS_RESTART_PROG " --help for more\n", stderr);
 }
 
 static void usage(FILE *to)
@@ -92,15 +61,14 @@ static void usage(FILE *to)
             "         --capath DIR --insecure -t, --timeout SECONDS (one health verdict, 5)\n"
             "exit: 0 done or nothing needed, 1 failed, 2 given up, 3 backoff, 4 refused, "
             "5 error; see helixflow-ops-restart(8)\n",
-            PROG, PROG, PROG, PROG, PROG);
+            OPS_RESTART_PROG, OPS_RESTART_PROG, OPS_RESTART_PROG, OPS_RESTART_PROG, OPS_RESTART_PROG);
 }
 
-static int fail(int code, const char *fmt, ...) HF_PRINTF(2, 3);
-static int fail(int code, const char *fmt, ...)
+int ops_restart_fail(int code, const char *fmt, ...)
 {
     va_list ap;
 
-    fputs(PROG ": ", stderr);
+    fputs(OPS_RESTART_PROG ": ", stderr);
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
     va_end(ap);
@@ -157,22 +125,22 @@ static void who_asked(char *out, size_t n)
         snprintf(out, n, "uid %ld", (long)getuid());
 }
 
-static int set_setting(run *r, const struct setting_opt *so, const char *value)
+static int set_setting(ops_restart_run *r, const struct setting_opt *so, const char *value)
 {
     hf_settings *s = so->endpoint ? &r->ep : &r->svc;
     char err[HF_ERR_MAX];
     int i = hf_settings_find(s->kind, so->name);
 
     if (so->endpoint && r->o.no_health)
-        return fail(OPS_RESTART_REFUSED, "--%s: no endpoint is asked (--health-url none)",
+        return ops_restart_fail(OPS_RESTART_REFUSED, "--%s: no endpoint is asked (--health-url none)",
                     so->name);
     if (i < 0 || hf_settings_set(s, (size_t)i, value, err, sizeof(err)) < 0)
-        return fail(OPS_RESTART_REFUSED, "--%s: %s", so->name, i < 0 ? "unknown" : err);
+        return ops_restart_fail(OPS_RESTART_REFUSED, "--%s: %s", so->name, i < 0 ? "unknown" : err);
     return 0;
 }
 
 /* argv -> r->o and the settings. 0, -1 (help/version printed) or an exit code. */
-static int parse(run *r, int argc, char **argv)
+static int parse(ops_restart_run *r, int argc, char **argv)
 {
     static const struct option lo[] = {
         {"all", no_argument, NULL, O_ALL},
@@ -200,7 +168,7 @@ static int parse(run *r, int argc, char **argv)
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
-    opts *o = &r->o;
+    ops_restart_opts *o = &r->o;
     int c, rc;
 
     o->period_s = 86400;
@@ -219,17 +187,17 @@ static int parse(run *r, int argc, char **argv)
         case 'l': o->ledger = optarg; break;
         case O_WAIT:
             if (duration(optarg, 86400, &o->wait_s) < 0)
-                return fail(OPS_RESTART_REFUSED, "--wait: '%s' is not a duration up to 1d",
+                return ops_restart_fail(OPS_RESTART_REFUSED, "--wait: '%s' is not a duration up to 1d",
                             optarg);
             break;
         case O_PERIOD:
             if (duration(optarg, 400 * 86400.0, &o->period_s) < 0 || !(o->period_s > 0))
-                return fail(OPS_RESTART_REFUSED, "--period: '%s' is not a duration up to 400d",
+                return ops_restart_fail(OPS_RESTART_REFUSED, "--period: '%s' is not a duration up to 400d",
                             optarg);
             break;
         case 't':
             if (duration(optarg, 600, &o->timeout_s) < 0 || !(o->timeout_s > 0))
-                return fail(OPS_RESTART_REFUSED, "--timeout: '%s' is not a number of seconds "
+                return ops_restart_fail(OPS_RESTART_REFUSED, "--timeout: '%s' is not a number of seconds "
                             "up to 600", optarg);
             break;
         case O_HEALTH_URL:
@@ -240,9 +208,9 @@ static int parse(run *r, int argc, char **argv)
         case 'V': printf("helixflow-ops restart %s\n", HF_VERSION); return -1;
         case '?':
             if (optopt && optopt < 256)
-                fail(OPS_RESTART_REFUSED, "-%c: unknown option or missing value", optopt);
+                ops_restart_fail(OPS_RESTART_REFUSED, "-%c: unknown option or missing value", optopt);
             else
-                fail(OPS_RESTART_REFUSED, "%s: unknown option or missing value",
+                ops_restart_fail(OPS_RESTART_REFUSED, "%s: unknown option or missing value",
                      argv[optind - 1]);
             short_usage();
             return OPS_RESTART_REFUSED;
@@ -252,32 +220,32 @@ static int parse(run *r, int argc, char **argv)
                     return rc;
                 break;
             }
-            return fail(OPS_RESTART_ERROR, "getopt returned %d", c);
+            return ops_restart_fail(OPS_RESTART_ERROR, "getopt returned %d", c);
         }
     }
     o->names = argv + optind;
     o->nnames = (size_t)(argc - optind);
     if (o->event && (!o->ev.state || !o->ev.state_type || !o->ev.attempt))
-        return fail(OPS_RESTART_REFUSED, "an event handler gives --state, --state-type and "
+        return ops_restart_fail(OPS_RESTART_REFUSED, "an event handler gives --state, --state-type and "
                     "--attempt together ($SERVICESTATE$ $SERVICESTATETYPE$ $SERVICEATTEMPT$)");
     if (o->event && o->mode != MODE_RESTART)
-        return fail(OPS_RESTART_REFUSED, "--state/--state-type/--attempt restart; not with "
+        return ops_restart_fail(OPS_RESTART_REFUSED, "--state/--state-type/--attempt restart; not with "
                     "--reset or --status");
     if (o->all && o->nnames)
-        return fail(OPS_RESTART_REFUSED, "--all or SERVICE names, not both");
+        return ops_restart_fail(OPS_RESTART_REFUSED, "--all or SERVICE names, not both");
     if (o->mode != MODE_STATUS && !o->all && !o->nnames) {
-        fail(OPS_RESTART_REFUSED, "which service? (a SERVICE name or --all)");
+        ops_restart_fail(OPS_RESTART_REFUSED, "which service? (a SERVICE name or --all)");
         short_usage();
         return OPS_RESTART_REFUSED;
     }
     if (getenv("SUDO_USER") && (o->config || o->ledger))
-        return fail(OPS_RESTART_REFUSED, "--config and --ledger are not accepted under sudo "
+        return ops_restart_fail(OPS_RESTART_REFUSED, "--config and --ledger are not accepted under sudo "
                     "(SUDO_USER is set): the policy and the ledger are the host's");
     return 0;
 }
 
 /* The settings that verify a restart: every service of the policy. */
-static int prepare_settings(run *r)
+static int prepare_settings(ops_restart_run *r)
 {
     const hf_settings *sets[2] = {&r->svc, r->have_ep ? &r->ep : NULL};
     int isvc = hf_settings_find(&hf_check_service, "service");
@@ -286,18 +254,18 @@ static int prepare_settings(run *r)
     for (size_t i = 0; i < r->policy.nservices; i++)
         if (hf_settings_set(&r->svc, (size_t)isvc, r->policy.services[i].name, err,
                             sizeof(err)) < 0)
-            return fail(OPS_RESTART_REFUSED, "%s: service '%s': %s", r->policy.path,
+            return ops_restart_fail(OPS_RESTART_REFUSED, "%s: service '%s': %s", r->policy.path,
                         r->policy.services[i].name, err);
     if (r->have_ep && r->o.health_url) {
         int iu = hf_settings_find(&hf_check_http, "url");
         if (hf_settings_set(&r->ep, (size_t)iu, r->o.health_url, err, sizeof(err)) < 0)
-            return fail(OPS_RESTART_REFUSED, "--health-url: %s", err);
+            return ops_restart_fail(OPS_RESTART_REFUSED, "--health-url: %s", err);
     }
     for (int k = 0; k < 2; k++) {
         int bad = -1;
         if (sets[k] && hf_check_validate(sets[k], &bad, err, sizeof(err)) < 0) {
             const hf_setting_def *d = bad >= 0 ? hf_settings_def(sets[k]->kind, (size_t)bad) : NULL;
-            return fail(OPS_RESTART_REFUSED, "--%s: %s",
+            return ops_restart_fail(OPS_RESTART_REFUSED, "--%s: %s",
                         !d ? "?" : k == 1 && strcmp(d->name, "url") == 0 ? "health-url" : d->name,
                         err);
         }
@@ -305,37 +273,37 @@ static int prepare_settings(run *r)
     return 0;
 }
 
-static int open_all(run *r)
+static int open_all(ops_restart_run *r)
 {
     hf_ledger_cfg lc = {.path = r->o.ledger, .root = NULL};
     hf_health_cfg hc = {.service = &r->svc, .endpoint = r->have_ep ? &r->ep : NULL,
-                        .timeout_s = r->o.timeout_s, .frontend = FRONTEND, .monitor = MONITOR};
+                        .timeout_s = r->o.timeout_s, .frontend = OPS_RESTART_FRONTEND, .monitor = OPS_RESTART_MONITOR};
     hf_supervisor_cfg sc = {.policy = &r->policy, .syslog = true};
     char err[HF_ERR_MAX];
     int rc, iroot = hf_settings_find(&hf_check_service, "root");
 
     if (hf_restart_policy_load(r->o.config, &r->policy, err, sizeof(err)) < 0)
-        return fail(OPS_RESTART_REFUSED, "%s", err);
+        return ops_restart_fail(OPS_RESTART_REFUSED, "%s", err);
     if ((rc = prepare_settings(r)) != 0)
         return rc;
     if (hf_settings_given(&r->svc, (size_t)iroot))
         lc.root = hf_settings_str(&r->svc, (size_t)iroot);
     if ((rc = hf_ledger_open(&lc, &r->ledger, err, sizeof(err))) < 0)
-        return fail(OPS_RESTART_ERROR, "%s; nothing done", err);
+        return ops_restart_fail(OPS_RESTART_ERROR, "%s; nothing done", err);
     if (rc > 0)
-        fprintf(stderr, PROG ": %s\n", err);       /* created, or recreated beside a bad copy */
+        fprintf(stderr, OPS_RESTART_PROG ": %s\n", err);       /* created, or recreated beside a bad copy */
     hc.ledger = r->ledger;
     if (!(r->health = hf_health_new(&hc, err, sizeof(err))))
-        return fail(OPS_RESTART_REFUSED, "%s", err);
+        return ops_restart_fail(OPS_RESTART_REFUSED, "%s", err);
     sc.ledger = r->ledger;
     sc.healthy = hf_health_fn;
     sc.healthy_ctx = r->health;
     if (!(r->sup = hf_supervisor_new(&sc, err, sizeof(err))))
-        return fail(OPS_RESTART_ERROR, "%s", err);
+        return ops_restart_fail(OPS_RESTART_ERROR, "%s", err);
     return 0;
 }
 
-static void run_free(run *r)
+static void run_free(ops_restart_run *r)
 {
     hf_supervisor_free(r->sup);
     hf_health_free(r->health);
@@ -357,7 +325,7 @@ static int severity(int code)
     return code >= 0 && code <= OPS_RESTART_ERROR ? rank[code] : 5;
 }
 
-static int worse(int a, int b)
+int ops_restart_worse(int a, int b)
 {
     return severity(b) > severity(a) ? b : a;
 }
@@ -383,7 +351,7 @@ static void upper(const char *s, char *out, size_t n)
     out[k] = '\0';
 }
 
-static void print_result(run *r, const char *service, const hf_restart_result *res)
+static void print_result(ops_restart_run *r, const char *service, const hf_restart_result *res)
 {
     char label[32];
     const char *text = res->text;
@@ -406,21 +374,21 @@ static void print_result(run *r, const char *service, const hf_restart_result *r
 }
 
 /* Record an event handler's request that was refused before the supervisor. */
-static void record_refused(run *r, const char *service, const char *why)
+static void record_refused(ops_restart_run *r, const char *service, const char *why)
 {
-    hf_ledger_restart row = {.at = hf_real_now(), .service = service, .frontend = FRONTEND,
+    hf_ledger_restart row = {.at = hf_real_now(), .service = service, .frontend = OPS_RESTART_FRONTEND,
                              .requester = r->requester, .outcome = "refused",
                              .duration = NAN, .exit_status = -1, .text = why};
     char err[HF_ERR_MAX];
 
     if (hf_ledger_record_restart(r->ledger, &row, err, sizeof(err)) < 0)
-        fprintf(stderr, PROG ": %s\n", err);
+        fprintf(stderr, OPS_RESTART_PROG ": %s\n", err);
 }
 
 /* An event handler's macros before anything is probed: refused (every
  * named service recorded), or not CRITICAL (nothing to do): an exit code;
  * -1: CRITICAL, judged per service (its soft-attempt) next. */
-static int event_first(run *r)
+static int event_first(ops_restart_run *r)
 {
     char why[HF_ERR_MAX];
     hf_state state;
@@ -443,18 +411,18 @@ static int event_first(run *r)
     return -1;
 }
 
-static int do_restart(run *r)
+static int do_restart(ops_restart_run *r)
 {
     const char **targets = calloc(r->policy.nservices + r->o.nnames + 1, sizeof(*targets));
     hf_restart_result *res = NULL;
-    hf_restart_request tmpl = {.frontend = FRONTEND, .requester = r->requester,
+    hf_restart_request tmpl = {.frontend = OPS_RESTART_FRONTEND, .requester = r->requester,
                                .wait = r->o.wait_s > 0};
     char why[HF_ERR_MAX], healthy[1024] = "";
     size_t n = 0;
     int code = OPS_RESTART_OK;
 
     if (!targets)
-        return fail(OPS_RESTART_ERROR, "out of memory");
+        return ops_restart_fail(OPS_RESTART_ERROR, "out of memory");
     if (r->o.event && (code = event_first(r)) >= 0) {
         free(targets);
         return code;                    /* refused, or not CRITICAL: nothing probed */
@@ -490,7 +458,7 @@ static int do_restart(run *r)
     }
     if (n > 0 && !(res = calloc(n, sizeof(*res)))) {
         free(targets);
-        return fail(OPS_RESTART_ERROR, "out of memory");
+        return ops_restart_fail(OPS_RESTART_ERROR, "out of memory");
     }
     if (r->o.wait_s > 0)
         tmpl.deadline = hf_real_now() + r->o.wait_s;
@@ -499,7 +467,7 @@ static int do_restart(run *r)
         if (!ordered) {
             free(res);
             free(targets);
-            return fail(OPS_RESTART_ERROR, "out of memory");
+            return ops_restart_fail(OPS_RESTART_ERROR, "out of memory");
         }
         memcpy(ordered, targets, n * sizeof(*ordered));
         hf_supervisor_order(r->sup, ordered, n);
@@ -509,7 +477,7 @@ static int do_restart(run *r)
             hf_supervisor_restart(r->sup, &rq, &res[i]);
             print_result(r, ordered[i], &res[i]);
             fflush(stdout);
-            code = worse(code, exit_of(res[i].outcome));
+            code = ops_restart_worse(code, exit_of(res[i].outcome));
         }
         free(ordered);
     }
@@ -522,134 +490,16 @@ static int do_restart(run *r)
     return code;
 }
 
-static int do_reset(run *r)
-{
-    size_t n = r->o.all ? r->policy.nservices : r->o.nnames;
-    const char **names = calloc(n + 1, sizeof(*names));
-    int code = OPS_RESTART_OK;
-
-    if (!names)
-        return fail(OPS_RESTART_ERROR, "out of memory");
-    for (size_t i = 0; i < n; i++)
-        names[i] = r->o.all ? r->policy.services[i].name : r->o.names[i];
-    for (size_t i = 0; i < n; i++) {
-        hf_supervisor_status st;
-        char err[HF_ERR_MAX], when[32];
-        int rc = hf_supervisor_status_get(r->sup, names[i], &st, err, sizeof(err));
-
-        if (rc == 0)
-            rc = hf_supervisor_reset(r->sup, names[i], r->requester, err, sizeof(err));
-        if (rc == -EPERM || rc == -EINVAL) {
-            printf("REFUSED: %s; nothing reset\n", err);
-            code = worse(code, OPS_RESTART_REFUSED);
-        } else if (rc < 0) {
-            printf("ERROR: %s: not reset: %s\n", names[i], err);
-            code = worse(code, OPS_RESTART_ERROR);
-        } else if (st.given_up) {
-            printf("RESET: %s: given-up state lifted (given up since %s UTC after %ld attempts); "
-                   "restarts re-armed, %ld attempts in the budget\n", names[i],
-                   hf_time_format(st.given_up_at, when, sizeof(when)), st.attempts,
-                   hf_restart_policy_find(&r->policy, names[i])->budget.attempts);
-        } else {
-            printf("RESET: %s: restart budget reset (%ld attempts used in the window); it was "
-                   "not given up\n", names[i], st.attempts);
-        }
-    }
-    free(names);
-    return code;
-}
-
-/* Whole days, hours or minutes when the figure is one: "30 d", "15 min". */
-static const char *human(double s, char *out, size_t n)
-{
-    if (s >= 2 * 86400 && fmod(s, 86400) == 0)
-        snprintf(out, n, "%g d", s / 86400);
-    else if (s >= 7200 && fmod(s, 3600) == 0)
-        snprintf(out, n, "%g h", s / 3600);
-    else if (s >= 120 && fmod(s, 60) == 0)
-        snprintf(out, n, "%g min", s / 60);
-    else
-        snprintf(out, n, "%g s", s);
-    return out;
-}
-
-/* "MTTR 0.412 s (target < 15 min: met)"; seconds to the millisecond. */
-static void figure(char *out, size_t n, const char *name, double v, bool pct, double target,
-                   bool met)
-{
-    char t[32];
-
-    if (isnan(v))
-        snprintf(out, n, "%s -", name);
-    else if (pct)
-        snprintf(out, n, "%s %.3f %% (target > %g %%: %s)", name, v, target, met ? "met" : "NOT met");
-    else
-        snprintf(out, n, "%s %.3f s (target %s %s: %s)", name, v, strcmp(name, "MTTR") ? ">" : "<",
-                 human(target, t, sizeof(t)), met ? "met" : "NOT met");
-}
-
-static int do_status(run *r)
-{
-    size_t n = r->o.nnames ? r->o.nnames : r->policy.nservices;
-    double now = hf_real_now();
-    int code = OPS_RESTART_OK;
-
-    for (size_t i = 0; i < n; i++) {
-        const char *name = r->o.nnames ? r->o.names[i] : r->policy.services[i].name;
-        const hf_restart_service *svc = hf_restart_name_valid(name)
-            ? hf_restart_policy_find(&r->policy, name) : NULL;
-        hf_ledger_query q = {.from = now - r->o.period_s, .to = now, .now = now,
-                             .objects = &name, .nobjects = 1};
-        hf_supervisor_status st;
-        hf_ledger_stats fs;
-        char err[HF_ERR_MAX], t1[32], t2[32], f1[128], f2[128], f3[128];
-
-        if (hf_supervisor_status_get(r->sup, name, &st, err, sizeof(err)) < 0) {
-            printf("REFUSED: %s\n", err);
-            code = worse(code, svc ? OPS_RESTART_ERROR : OPS_RESTART_REFUSED);
-            continue;
-        }
-        if (st.given_up)
-            printf("%s: GIVEN UP since %s UTC after %ld attempts; 'helixflow-ops restart --reset "
-                   "%s' re-arms it\n", name, hf_time_format(st.given_up_at, t1, sizeof(t1)),
-                   st.attempts, name);
-        else if (st.attempts)
-            printf("%s: armed, %ld of %ld attempts used in the window since %s UTC; next attempt "
-                   "%s%s\n", name, st.attempts, svc->budget.attempts,
-                   hf_time_format(st.window_start, t1, sizeof(t1)),
-                   st.next_at > 0 ? hf_time_format(st.next_at, t2, sizeof(t2)) : "any time",
-                   st.next_at > 0 ? " UTC" : "");
-        else
-            printf("%s: armed, %ld attempts in the budget (a %s window)\n", name,
-                   svc->budget.attempts, human(svc->budget.window_s, t1, sizeof(t1)));
-        if (hf_ledger_stats_get(r->ledger, &q, &fs, err, sizeof(err)) < 0) {
-            printf("  figures: %s\n", err);
-            code = worse(code, OPS_RESTART_ERROR);
-            hf_ledger_stats_free(&fs);
-            continue;
-        }
-        figure(f1, sizeof(f1), "availability", fs.availability_pct, true,
-               fs.target_availability_pct, fs.availability_met);
-        figure(f2, sizeof(f2), "MTTR", fs.mttr_s, false, fs.target_mttr_s, fs.mttr_met);
-        figure(f3, sizeof(f3), "MTBF", fs.mtbf_s, false, fs.target_mtbf_s, fs.mtbf_met);
-        printf("  last %s: %s; incidents %zu; %s; %s; monitored %.3f s, not monitored %.3f s; "
-               "restarts %ld (%ld succeeded)\n", human(r->o.period_s, t1, sizeof(t1)), f1,
-               fs.nincidents, f2, f3, fs.measured_s, fs.gap_s, fs.restarts, fs.restarts_ok);
-        hf_ledger_stats_free(&fs);
-    }
-    return code;
-}
-
 int ops_restart_main(int argc, char **argv)
 {
-    run r;
+    ops_restart_run r;
     int rc;
 
     memset(&r, 0, sizeof(r));
     if (hf_settings_init(&r.svc, &hf_check_service) < 0 ||
         hf_settings_init(&r.ep, &hf_check_http) < 0) {
         hf_settings_free(&r.svc);
-        return fail(OPS_RESTART_ERROR, "out of memory");
+        return ops_restart_fail(OPS_RESTART_ERROR, "out of memory");
     }
     r.have_svc = r.have_ep = true;
     rc = parse(&r, argc, argv);
@@ -663,8 +513,8 @@ int ops_restart_main(int argc, char **argv)
     if (rc == 0) {
         switch (r.o.mode) {
         case MODE_RESTART: rc = do_restart(&r); break;
-        case MODE_RESET: rc = do_reset(&r); break;
-        case MODE_STATUS: rc = do_status(&r); break;
+        case MODE_RESET: rc = ops_restart_reset(&r); break;
+        case MODE_STATUS: rc = ops_restart_status(&r); break;
         }
     }
     run_free(&r);
