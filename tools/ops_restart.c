@@ -386,8 +386,8 @@ static void record_refused(ops_restart_run *r, const char *service, const char *
 }
 
 /* An event handler's macros before anything is probed: refused (every
- * named service recorded), or not CRITICAL (nothing to do): an exit code;
- * -1: CRITICAL, judged per service (its soft-attempt) next. */
+ * named service recorded), or nothing to do (not CRITICAL, or a SOFT
+ * attempt no target acts on): an exit code; -1: judged per service next. */
 static int event_first(ops_restart_run *r)
 {
     char why[HF_ERR_MAX];
@@ -403,12 +403,31 @@ static int event_first(ops_restart_run *r)
         printf("REFUSED: %s\n", why + 9);
         return OPS_RESTART_REFUSED;
     }
-    if (state != HF_CRITICAL) {
-        hf_restart_event_judge(&r->o.ev, NULL, why, sizeof(why));
-        printf("IGNORED: %s: %s\n", r->o.all ? "every service" : r->o.names[0], why);
+    if (state == HF_CRITICAL && !hard) {     /* a SOFT attempt: does any target act on it? */
+        size_t n = r->o.all ? r->policy.nservices : r->o.nnames;
+        for (size_t i = 0; i < n; i++) {
+            const char *name = r->o.all ? r->policy.services[i].name : r->o.names[i];
+            const hf_restart_service *svc = hf_restart_name_valid(name)
+                ? hf_restart_policy_find(&r->policy, name) : NULL;
+            if (!svc || svc->soft_attempt == attempt)
+                return -1;              /* judged per service (a bad name: refused there) */
+        }
+    } else if (state == HF_CRITICAL) {
+        return -1;
+    }
+    if (r->o.all && state == HF_CRITICAL) {
+        printf("IGNORED: every service: SOFT CRITICAL attempt %ld: no restart (no service of %s "
+               "has soft-attempt = %ld; a HARD CRITICAL is always acted on)\n", attempt,
+               r->policy.path, attempt);
         return OPS_RESTART_OK;
     }
-    return -1;
+    for (size_t i = 0; i < (r->o.all ? 1 : r->o.nnames); i++) {
+        const char *name = r->o.all ? "every service" : r->o.names[i];
+        hf_restart_event_judge(&r->o.ev, r->o.all ? NULL : hf_restart_policy_find(&r->policy, name),
+                               why, sizeof(why));
+        printf("IGNORED: %s: %s\n", name, why);
+    }
+    return OPS_RESTART_OK;
 }
 
 static int do_restart(ops_restart_run *r)

@@ -1,7 +1,9 @@
 #!/bin/bash
 # helixflow-ops restart against the test bed: ops_restart.sh SCENARIO
 #   kill       a killed service: one restart, back, its transitions and the
-#              restart in the ledger, MTTR equal to the gap between them
+#              restart in the ledger, MTTR equal to the gap between them; the
+#              event handler ignoring what it must not act on (saying so, exit
+#              0) and acting on the SOFT attempt restart.conf names
 #   crashloop  a service that dies right after every restart: exactly N
 #              attempts with the policy's growing gaps, given up, alerted, no
 #              further restarts; --reset re-arms it
@@ -45,6 +47,8 @@ kill-after = 5s
 verify = 10s
 [inference-pool]
 verify = 1s
+[api-gateway-grpc]
+soft-attempt = 2
 EOF
     chmod 0644 "$conf"
     chown 0:0 "$conf" 2>/dev/null || true
@@ -103,6 +107,23 @@ kill)
         'BEGIN { g = u - d; exit !(m != "x" && m - g < 0.0015 && g - m < 0.0015) }'
     check "  one incident, one restart that succeeded" \
         grep -q 'incidents 1;.*restarts 1 (1 succeeded)' <<<"$TB_OUT"
+    # the event handler: HARD CRITICAL, or the SOFT attempt restart.conf names
+    "$HF_TESTBED" kill "$HF_ROOT" api-gateway-grpc
+    E=("${R[@]}" --state-type SOFT --state CRITICAL)
+    expect_check "event: SOFT CRITICAL attempt 1: nothing, and says so" 0 \
+        '^IGNORED: api-gateway-grpc: SOFT CRITICAL attempt 1: no restart \(restart.conf acts on SOFT attempt 2' -- \
+        "${E[@]}" --attempt 1 api-gateway-grpc
+    expect_check "event: HARD WARNING: nothing" 0 '^IGNORED: api-gateway-grpc: HARD WARNING' -- \
+        "${R[@]}" --state WARNING --state-type HARD --attempt 3 api-gateway-grpc
+    expect_check "event: SOFT CRITICAL attempt 1 for every service: nothing" 0 '^IGNORED: every service: ' -- \
+        "${E[@]}" --attempt 1 --all
+    check "  nothing ran, still down" [ "$(restarts api-gateway-grpc)" = 0 ]
+    check "  still down" stopped api-gateway-grpc
+    expect_check "event: SOFT CRITICAL attempt 2 (soft-attempt = 2): restarted" 0 \
+        '^RESTARTED: api-gateway-grpc restarted' -- "${E[@]}" --attempt 2 api-gateway-grpc
+    expect_check "event: then HARD CRITICAL: already back" 0 '^ALREADY: api-gateway-grpc: healthy' -- \
+        "${R[@]}" --state CRITICAL --state-type HARD --attempt 3 api-gateway-grpc
+    check "  one restart" [ "$(restarts api-gateway-grpc)" = 1 ]
     ;;
 
 crashloop)
