@@ -1,9 +1,18 @@
 /* The subcommands of helixflow-ops, in the order `helixflow-ops --help`
  * lists them. A new subcommand is a file defining its ops_cmd and one line
- * here (restart and report come with the supervisor and the ledger). */
+ * here (report comes with the ledger). */
 #include <stddef.h>
 
 #include "ops.h"
+#include "ops_restart.h"
+
+/* restart lives in ops_restart.c (exit codes of its own: see its man page) */
+static const ops_cmd ops_cmd_restart = {
+    .name = "restart",
+    .summary = "restart a service through the supervisor (restart.conf, budget, ledger); "
+               "a Nagios/Icinga event handler",
+    .run = ops_restart_main,
+};
 
 const ops_cmd *const ops_commands[] = {
     &ops_cmd_status,
@@ -11,6 +20,6 @@ const ops_cmd *const ops_commands[] = {
     &ops_cmd_db_maintain,
     &ops_cmd_capacity,
     /* &ops_cmd_report,   issue 7: report daily|weekly|monthly (ledger) */
-    /* &ops_cmd_restart,  issue 7: restart SERVICE (supervisor) */
+    &ops_cmd_restart,
     NULL,
 };

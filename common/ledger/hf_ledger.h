@@ -93,6 +93,10 @@
  * Each against the guide's target (HF_TARGET_AVAILABILITY_PCT, _MTTR_S,
  * _MTBF_S in hf_defaults.h).
  *
+ * Check reports. A front-end's reports become transitions and heartbeats
+ * through hf_ledger_record_report (hf_ledger_report.h in common/supervisor:
+ * it needs the check layer, which sits above this floor).
+ *
  * Retention (hf_ledger_prune): rows older than a cut-off go, in batches;
  * for each object the latest transition before the cut-off stays, so the
  * state at the cut-off (an outage under way) is still known.
@@ -263,5 +267,21 @@ int hf_ledger_budget_put(hf_ledger *l, const char *service, const hf_ledger_budg
  * (*at = 0 when none). For "stayed healthy until". */
 int hf_ledger_first_down_after(hf_ledger *l, const char *object, double after, double *at,
                                char *err, size_t n);
+
+/* The latest transition of object (the state the ledger last heard of it
+ * in, from any front-end): found false when none. Strings are copied,
+ * truncated to the buffers. For a one-shot front-end's "previous state"
+ * (hf_ledger_record_report with prev NULL, common/supervisor). */
+typedef struct hf_ledger_last {
+    bool found;
+    double at;
+    hf_state to;
+    char code[64];
+    char text[256];
+    char frontend[64];
+} hf_ledger_last;
+
+int hf_ledger_last_transition(hf_ledger *l, const char *object, hf_ledger_last *out, char *err,
+                              size_t n);
 
 #endif

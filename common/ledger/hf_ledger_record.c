@@ -305,3 +305,34 @@ int hf_ledger_first_down_after(hf_ledger *l, const char *object, double after, d
         return hf_ledger_fail(l, rc, "reading the transitions", err, n);
     return 0;
 }
+
+int hf_ledger_last_transition(hf_ledger *l, const char *object, hf_ledger_last *out, char *err,
+                              size_t n)
+{
+    int rc;
+    sqlite3_stmt *s = hf_ledger_prepare(l, "SELECT at, to_state, code, text, frontend FROM "
+                                        "transitions WHERE object = ?1 ORDER BY at DESC, id DESC "
+                                        "LIMIT 1", &rc, err, n);
+
+    memset(out, 0, sizeof(*out));
+    if (!s)
+        return -EIO;
+    hf_ledger_bind_text(s, 1, object, 0);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        int to = sqlite3_column_int(s, 1);
+        const unsigned char *code = sqlite3_column_text(s, 2), *text = sqlite3_column_text(s, 3);
+        const unsigned char *fe = sqlite3_column_text(s, 4);
+
+        out->found = true;
+        out->at = sqlite3_column_double(s, 0);
+        out->to = state_ok((hf_state)to) ? (hf_state)to : HF_UNKNOWN;
+        hf_strlcpy(out->code, code ? (const char *)code : "", sizeof(out->code));
+        hf_strlcpy(out->text, text ? (const char *)text : "", sizeof(out->text));
+        hf_strlcpy(out->frontend, fe ? (const char *)fe : "", sizeof(out->frontend));
+    }
+    sqlite3_finalize(s);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return hf_ledger_fail(l, rc, "reading the transitions", err, n);
+    return 0;
+}
