@@ -179,12 +179,10 @@ static hf_days_status hf_days_facts(hf_days_call *c)
     return HF_DAYS_OK;
 }
 
-/* Why the read statement does not prepare, named. */
-static hf_days_status hf_days_schema(hf_days_call *c)
+/* The tracked table is a table (not a view: a view's "rowid" reads NULL). */
+static hf_days_status hf_days_table_kind(hf_days_call *c)
 {
-    const char *cols[] = {c->x.time_col, c->x.rt_col, c->x.status_col};
     sqlite3_stmt *q = NULL;
-    char sql[400];
     int rc, kind = 0;
 
     rc = sqlite3_prepare_v2(c->k.c.db, "SELECT type, sql FROM sqlite_schema WHERE name = ?1 "
@@ -206,6 +204,17 @@ static hf_days_status hf_days_schema(hf_days_call *c)
                    kind == 2 ? "%s is a view, not a table" : "%s is a virtual table", c->x.table);
         return HF_DAYS_SCHEMA;
     }
+    return HF_DAYS_OK;
+}
+
+/* Why the read statement does not prepare, named. */
+static hf_days_status hf_days_schema(hf_days_call *c)
+{
+    const char *cols[] = {c->x.time_col, c->x.rt_col, c->x.status_col};
+    sqlite3_stmt *q = NULL;
+    char sql[400];
+    int rc;
+
     for (size_t i = 0; i < HF_ARRAY_SIZE(cols); i++) {
         bool found = false;
         q = NULL;
@@ -357,8 +366,7 @@ static hf_days_status hf_days_extend(hf_days_call *c)
     if (start >= st->start_rowid)
         start = st->start_rowid;
     hf_days_store_init(&more, c->x.lo_day, c->x.hi_day);
-    hf_days_read_span(&c->x, &c->k, start, st->start_rowid, c->res->max_rowid,
-                      c->x.cfg->threads > 0 ? c->x.cfg->threads : 2, &more, &sp);
+    hf_days_read_span(&c->x, &c->k, start, st->start_rowid, c->res->max_rowid, &more, &sp);
     hf_days_add_span(c->res, &sp);
     if (sp.rc != SQLITE_OK) {
         hf_days_store_free(&more);
@@ -386,8 +394,7 @@ static hf_days_status hf_days_new_rows(hf_days_call *c)
 
     if (st->last_rowid == INT64_MAX)
         return HF_DAYS_OK;
-    hf_days_read_span(&c->x, &c->k, from, INT64_MAX, c->res->max_rowid,
-                      c->x.cfg->threads > 0 ? c->x.cfg->threads : 2, &st->s, &sp);
+    hf_days_read_span(&c->x, &c->k, from, INT64_MAX, c->res->max_rowid, &st->s, &sp);
     hf_days_add_span(c->res, &sp);
     if (sp.rows || sp.covered > st->last_rowid)
         st->gen++;
@@ -419,6 +426,8 @@ static hf_days_status hf_days_run(hf_days_call *c)
     int rc;
 
     if ((s = hf_days_facts(c)) != HF_DAYS_OK)
+        return s;
+    if ((s = hf_days_table_kind(c)) != HF_DAYS_OK)
         return s;
     if ((rc = hf_days_conn_prepare(&c->k, &c->x)) != SQLITE_OK)
         return hf_days_schema(c);

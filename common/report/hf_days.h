@@ -48,7 +48,7 @@
  * of the oldest row when everything was read from the table's start
  * (res->oldest: the database holds no earlier rows).
  *
- * A large read (more than HF_DAYS_PAR_ROWS rows) is split over cfg->threads
+ * A large read (more than HF_DAYS_PAR_ROWS rows, cfg->par_rows) is split over cfg->threads
  * (default 2) threads, each with its own read-only connection, its own
  * short transactions and a disjoint rowid range; their days are added up
  * when all are done. When the budget ends a read early only the part read
@@ -135,6 +135,7 @@ typedef struct hf_days_config {
     long busy_ms;               /* lock wait; 0 = 2000; capped at budget/2 */
     long txn_ms;                /* max read transaction; 0 = 10; capped at 45 */
     int threads;                /* readers of a large read; 0 = 2; 1 = none */
+    long par_rows;              /* a read larger than this is split; 0 = HF_DAYS_PAR_ROWS */
 } hf_days_config;
 
 typedef struct hf_days_result {

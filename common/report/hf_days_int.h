@@ -111,8 +111,8 @@ int hf_days_fp_check(hf_days_conn *k, const hf_days_fp *f);
 
 /* Read rowids [from, to) (to INT64_MAX: to the end, including rows added
  * while reading) into store, in transactions of at most txn_ms, until the
- * read deadline. Split over up to `threads` readers when larger than
- * HF_DAYS_PAR_ROWS (max_rowid: the table's end now). The outcome: */
+ * read deadline. Split over up to cfg->threads readers when larger than
+ * cfg->par_rows (max_rowid: the table's end now). The outcome: */
 typedef struct hf_days_span {
     int64_t covered;                    /* every row in [from, covered] was read */
     hf_days_fp last;                    /* the last row read (rowid 0: none) */
@@ -126,7 +126,7 @@ typedef struct hf_days_span {
 } hf_days_span;
 
 void hf_days_read_span(const hf_days_ctx *x, hf_days_conn *k, int64_t from, int64_t to,
-                       int64_t max_rowid, int threads, hf_days_store *store, hf_days_span *out);
+                       int64_t max_rowid, hf_days_store *store, hf_days_span *out);
 
 /* Binary search in [lo, hi] for the first rowid dated >= cutoff assuming
  * time order, verified by samples: *start = lo when the range is not in

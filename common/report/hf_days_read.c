@@ -374,8 +374,10 @@ static void hf_days_span_fold(hf_days_span *out, const hf_days_span *p)
 }
 
 void hf_days_read_span(const hf_days_ctx *x, hf_days_conn *k, int64_t from, int64_t to,
-                       int64_t max_rowid, int threads, hf_days_store *store, hf_days_span *out)
+                       int64_t max_rowid, hf_days_store *store, hf_days_span *out)
 {
+    int threads = x->cfg->threads > 0 ? x->cfg->threads : 2;
+    long par = x->cfg->par_rows > 0 ? x->cfg->par_rows : HF_DAYS_PAR_ROWS;
     hf_days_job jobs[HF_DAYS_MAX_THREADS];
     pthread_t tid[HF_DAYS_MAX_THREADS];
     int64_t end = to == INT64_MAX ? max_rowid : to - 1, rows = end - from + 1;
@@ -386,7 +388,7 @@ void hf_days_read_span(const hf_days_ctx *x, hf_days_conn *k, int64_t from, int6
     out->covered = from - 1;
     if (threads > HF_DAYS_MAX_THREADS)
         threads = HF_DAYS_MAX_THREADS;
-    if (threads > 1 && rows > HF_DAYS_PAR_ROWS)
+    if (threads > 1 && rows > par)
         nj = threads;
     memset(jobs, 0, sizeof(jobs));
     for (int i = 0; i < nj; i++) {
