@@ -18,6 +18,9 @@
     "ELSE CAST(created_at AS REAL) END) WHEN 'integer' THEN created_at WHEN 'real' THEN " \
     "created_at END)"
 
+/* every helper: not every test file uses all of them */
+#define TR_HELPER static __attribute__((unused))
+
 typedef struct tdb {
     char dir[64], path[128];
     sqlite3 *w;                 /* writer connection (the test is HelixFlow) */
@@ -25,7 +28,7 @@ typedef struct tdb {
     unsigned seed;
 } tdb;
 
-static void exec(sqlite3 *db, const char *sql)
+TR_HELPER void exec(sqlite3 *db, const char *sql)
 {
     char *err = NULL;
 
@@ -35,7 +38,7 @@ static void exec(sqlite3 *db, const char *sql)
 
 /* ipk: id INTEGER PRIMARY KEY AUTOINCREMENT (the test bed's); else rowid
  * only (renumbered by VACUUM) */
-static void tdb_open(tdb *t, bool ipk)
+TR_HELPER void tdb_open(tdb *t, bool ipk)
 {
     memset(t, 0, sizeof(*t));
     strcpy(t->dir, "/tmp/hf-test-report-XXXXXX");
@@ -53,14 +56,14 @@ static void tdb_open(tdb *t, bool ipk)
     t->seed = 4242;
 }
 
-static unsigned rnd(tdb *t)
+TR_HELPER unsigned rnd(tdb *t)
 {
     t->seed = t->seed * 1103515245u + 12345u;
     return (t->seed >> 8) & 0xffffff;
 }
 
 /* One row; txt NULL: ts as YYYY-MM-DD HH:MM:SS. rt < 0: NULL. */
-static void tdb_row(tdb *t, double ts, const char *txt, long rt, bool err)
+TR_HELPER void tdb_row(tdb *t, double ts, const char *txt, long rt, bool err)
 {
     char buf[32];
 
@@ -74,7 +77,7 @@ static void tdb_row(tdb *t, double ts, const char *txt, long rt, bool err)
 
 /* A row the report must skip (created_at unusable): the reference leaves
  * it out (model 'bad'), whatever SQLite's julianday() makes of it. */
-static void tdb_bad_row(tdb *t, const char *txt)
+TR_HELPER void tdb_bad_row(tdb *t, const char *txt)
 {
     sqlite3_stmt *s;
 
@@ -86,14 +89,14 @@ static void tdb_bad_row(tdb *t, const char *txt)
     sqlite3_finalize(s);
 }
 
-static long rnd_rt(tdb *t)
+TR_HELPER long rnd_rt(tdb *t)
 {
     return 20 + (long)(rnd(t) % 300) * (long)(1 + rnd(t) % 8) + (rnd(t) % 50 == 0 ? 9000 : 0);
 }
 
 /* n rows evenly over [from, to), random response times, ~3 % errors, 1 %
  * NULL response times */
-static void tdb_fill(tdb *t, double from, double to, int n)
+TR_HELPER void tdb_fill(tdb *t, double from, double to, int n)
 {
     exec(t->w, "BEGIN");
     for (int i = 0; i < n; i++) {
@@ -104,7 +107,7 @@ static void tdb_fill(tdb *t, double from, double to, int n)
     exec(t->w, "COMMIT");
 }
 
-static void tdb_close(tdb *t)
+TR_HELPER void tdb_close(tdb *t)
 {
     sqlite3_finalize(t->ins);
     sqlite3_close(t->w);
@@ -112,7 +115,7 @@ static void tdb_close(tdb *t)
     t->w = NULL;
 }
 
-static void tdb_rm(tdb *t)
+TR_HELPER void tdb_rm(tdb *t)
 {
     char cmd[160];
 
@@ -121,14 +124,14 @@ static void tdb_rm(tdb *t)
     assert_int_equal(system(cmd), 0);
 }
 
-static hf_days_config days_cfg(const tdb *t, double now, int64_t need)
+TR_HELPER hf_days_config days_cfg(const tdb *t, double now, int64_t need)
 {
     hf_days_config c = {.path = t->path, .now = now, .need_day = need, .budget_ms = 30000};
 
     return c;
 }
 
-static void update(const tdb *t, hf_days_state *st, double now, int64_t need, hf_days_result *r)
+TR_HELPER void update(const tdb *t, hf_days_state *st, double now, int64_t need, hf_days_result *r)
 {
     hf_days_config cfg = days_cfg(t, now, need);
 
@@ -138,7 +141,7 @@ static void update(const tdb *t, hf_days_state *st, double now, int64_t need, hf
 }
 
 /* The reference for days [d0, d1] against an aggregate. */
-static void brute_span(const tdb *t, const hf_days_agg *a, int64_t d0, int64_t d1)
+TR_HELPER void brute_span(const tdb *t, const hf_days_agg *a, int64_t d0, int64_t d1)
 {
     char sql[2048];
     sqlite3_stmt *s;
@@ -191,7 +194,7 @@ static void brute_span(const tdb *t, const hf_days_agg *a, int64_t d0, int64_t d
 }
 
 /* Every day in [d0, d1] and the whole span against SQLite. */
-static void brute_days(const tdb *t, const hf_days_state *st, int64_t d0, int64_t d1)
+TR_HELPER void brute_days(const tdb *t, const hf_days_state *st, int64_t d0, int64_t d1)
 {
     hf_days_agg *a = malloc(sizeof(*a));
 
@@ -206,7 +209,7 @@ static void brute_days(const tdb *t, const hf_days_state *st, int64_t d0, int64_
 }
 
 /* Two stores hold the same days in [d0, d1], bit for bit. */
-static void same_days(const hf_days_state *x, const hf_days_state *y, int64_t d0, int64_t d1)
+TR_HELPER void same_days(const hf_days_state *x, const hf_days_state *y, int64_t d0, int64_t d1)
 {
     hf_days_agg *a = malloc(sizeof(*a)), *b = malloc(sizeof(*b));
 
