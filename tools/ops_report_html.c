@@ -50,6 +50,7 @@ static const char ops_html_css[] =
     "table{border-collapse:collapse;width:100%;font-size:.92em}"
     "th,td{text-align:left;padding:.3em .5em;border-bottom:1px solid #eaeef2;vertical-align:top}"
     "td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}"
+    ".figures td:nth-child(4){white-space:nowrap}"
     "tr.group th{background:#f6f8fa}"
     ".verdict{font-weight:600;white-space:nowrap}.verdict.met{color:#1a7f37}"
     ".verdict.notmet{color:#cf222e}.verdict.unknown{color:#9a6700}.note{color:#59636e;font-size:.9em}"

@@ -106,6 +106,7 @@ typedef struct hf_days_call {
     hf_days_result *res;
     hf_days_state *st;
     char reason[128];
+    bool ext_short;             /* an extension to older days stopped at the budget */
 } hf_days_call;
 
 static int hf_days_ctx_init(hf_days_ctx *x, const hf_days_config *cfg)
@@ -366,7 +367,7 @@ static hf_days_status hf_days_extend(hf_days_call *c)
     if (start >= st->start_rowid)
         start = st->start_rowid;
     hf_days_store_init(&more, c->x.lo_day, c->x.hi_day);
-    hf_days_read_span(&c->x, &c->k, start, st->start_rowid, c->res->max_rowid, &more, &sp);
+    hf_days_read_span(&c->x, &c->k, start, st->start_rowid, c->res->max_rowid, NULL, &more, &sp);
     hf_days_add_span(c->res, &sp);
     if (sp.rc != SQLITE_OK) {
         hf_days_store_free(&more);
@@ -380,6 +381,8 @@ static hf_days_status hf_days_extend(hf_days_call *c)
         st->gen++;
     } else if (sp.changed) {
         snprintf(c->reason, sizeof(c->reason), "rows changed while reading older days");
+    } else {
+        c->ext_short = true;            /* the budget ended it: older days not read yet */
     }
     hf_days_store_free(&more);
     return HF_DAYS_OK;
@@ -394,7 +397,8 @@ static hf_days_status hf_days_new_rows(hf_days_call *c)
 
     if (st->last_rowid == INT64_MAX)
         return HF_DAYS_OK;
-    hf_days_read_span(&c->x, &c->k, from, INT64_MAX, c->res->max_rowid, &st->s, &sp);
+    hf_days_read_span(&c->x, &c->k, from, INT64_MAX, c->res->max_rowid,
+                      st->fp.rowid == st->last_rowid ? &st->fp : NULL, &st->s, &sp);
     hf_days_add_span(c->res, &sp);
     if (sp.rows || sp.covered > st->last_rowid)
         st->gen++;
@@ -453,6 +457,8 @@ static hf_days_status hf_days_run(hf_days_call *c)
     }
     if (c->reason[0])
         hf_days_state_reset(st, c->reason);
+    if (c->ext_short && c->res->coverage >= 1.0)
+        c->res->coverage = 0.99;
     return HF_DAYS_OK;
 }
 

@@ -125,8 +125,11 @@ typedef struct hf_days_span {
     char what[64];                      /* what failed */
 } hf_days_span;
 
+/* seed: the last row read before `from` (rowid 0: none), re-checked by
+ * the first reader's first transaction. */
 void hf_days_read_span(const hf_days_ctx *x, hf_days_conn *k, int64_t from, int64_t to,
-                       int64_t max_rowid, hf_days_store *store, hf_days_span *out);
+                       int64_t max_rowid, const hf_days_fp *seed, hf_days_store *store,
+                       hf_days_span *out);
 
 /* Binary search in [lo, hi] for the first rowid dated >= cutoff assuming
  * time order, verified by samples: *start = lo when the range is not in

@@ -337,6 +337,7 @@ static void *hf_days_job_run(void *arg)
     hf_days_job *j = arg;
     char err[HF_ERR_MAX];
     int64_t next = j->from;
+    hf_days_fp seed = j->sp.last;
 
     j->sp.covered = j->from - 1;
     if (j->owns && hf_days_conn_open(&j->own, j->x, true, err, sizeof(err)) != HF_DAYS_OK) {
@@ -355,6 +356,8 @@ static void *hf_days_job_run(void *arg)
         hf_days_job_fail(j, SQLITE_NOMEM, "counting rows");
     if (j->sp.done && j->to != INT64_MAX)
         j->sp.covered = j->to - 1;
+    if (seed.rowid && j->sp.last.rowid == seed.rowid)
+        j->sp.last.rowid = 0;       /* nothing read: no new last row */
     free(j->memo);
     j->memo = NULL;
     return NULL;
@@ -374,7 +377,8 @@ static void hf_days_span_fold(hf_days_span *out, const hf_days_span *p)
 }
 
 void hf_days_read_span(const hf_days_ctx *x, hf_days_conn *k, int64_t from, int64_t to,
-                       int64_t max_rowid, hf_days_store *store, hf_days_span *out)
+                       int64_t max_rowid, const hf_days_fp *seed, hf_days_store *store,
+                       hf_days_span *out)
 {
     int threads = x->cfg->threads > 0 ? x->cfg->threads : 2;
     long par = x->cfg->par_rows > 0 ? x->cfg->par_rows : HF_DAYS_PAR_ROWS;
@@ -402,6 +406,8 @@ void hf_days_read_span(const hf_days_ctx *x, hf_days_conn *k, int64_t from, int6
             hf_days_store_init(&j->own_store, store->lo_day, store->hi_day);
         j->store = i > 0 ? &j->own_store : store;
     }
+    if (seed && seed->rowid)
+        jobs[0].sp.last = *seed;    /* its first transaction checks it */
     for (int i = 1; i < nj; i++)
         jobs[i].started = pthread_create(&tid[i], NULL, hf_days_job_run, &jobs[i]) == 0;
     hf_days_job_run(&jobs[0]);
