@@ -123,6 +123,40 @@ for kind in daily weekly; do
         "$W/$kind.dom" "$W/$kind.log"
 done
 
+# ---- with HelixFlow writing (50 rows/s): past days stay exact ----
+"$HF_TESTBED" writer "$HF_ROOT" start >/dev/null
+sleep 1
+expect_check "while the writer inserts: monthly up to yesterday" 0 '^$' -- \
+    "$B" monthly --root "$HF_ROOT" --state-dir "$SD" --end "$END" --json -o "$W/writer.json"
+ok "  read the new rows" grep -qE '"state_note": "loaded", "rows_read": [1-9][0-9]*,' "$W/writer.json"
+ok "  the days equal sqlite3's (the writer's rows are today's)" \
+    $CHECK sql-days "$HF_DB" "$W/writer.json"
+sleep 1
+expect_check "  and again: only the rows written since" 0 '^$' -- \
+    "$B" monthly --root "$HF_ROOT" --state-dir "$SD" --end "$END" --json -o "$W/writer2.json"
+ok "  a few dozen rows, not the table" grep -qE '"rows_read": [1-9][0-9]{0,3},' "$W/writer2.json"
+"$HF_TESTBED" writer "$HF_ROOT" stop >/dev/null
+
+# ---- under valgrind (not with the sanitizers: they cannot run together) ----
+if [ "${HF_SANITIZE:-none}" = none ] && command -v valgrind >/dev/null; then
+    vg() { # vg NAME CMD...: no memory error, no definite or indirect leak
+        local name=$1 log; shift
+        log=$(mktemp "${TMPDIR:-/tmp}/hf-vg.XXXXXX")
+        valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect \
+            --show-leak-kinds=definite,indirect --log-file="$log" "$@" >/dev/null 2>&1
+        TB_RC=$? TB_OUT=$(cat "$log") TB_ERR=
+        local good=0
+        [ "$TB_RC" -ne 99 ] && [ ! -s "$log" ] && good=1
+        _tb_report "valgrind: $name" $good "0, 1 or 3, no valgrind report" ""
+        rm -f "$log"
+    }
+    vg "monthly, first read (json)" "$B" monthly --root "$HF_ROOT" --state-dir "$TB_DIR/vg" --end "$END" --json
+    vg "monthly, state loaded (html)" "$B" monthly --root "$HF_ROOT" --state-dir "$TB_DIR/vg" --end "$END" --html
+    vg "weekly, older days read (text)" "$B" weekly --root "$HF_ROOT" --state-dir "$TB_DIR/vg" --end 2020-01-01
+    vg "a missing database" "$B" daily --db "$TB_DIR/nope.db" --no-state
+    vg "bad usage" "$B" yearly
+fi
+
 # ---- bad input: errors that name what and where ----
 expect_exact "no period: usage, exit 3" 3 "" -- "$B" --root "$HF_ROOT"
 ok "  says which" grep -q "^helixflow-ops report: which report? daily, weekly or monthly$" <<<"$TB_ERR"
