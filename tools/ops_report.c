@@ -22,7 +22,8 @@ static const char ops_report_usage[] =
     "usage: helixflow-ops report daily|weekly|monthly [--end DAY] [--json | --html]\n"
     "       [-o FILE] [--root DIR] [--db PATH] [--table NAME] [--time-col NAME]\n"
     "       [--rt-col NAME] [--status-col NAME] [--error-status VALUE] [--state-dir DIR]\n"
-    "       [--no-state] [--target NAME=VALUE]... [-t SECONDS] [--threads N] [-h] [-V]\n";
+    "       [--no-state] [--cert-dir DIR] [--no-certs] [--target NAME=VALUE]... [-t SECONDS]\n"
+    "       [--threads N] [-h] [-V]\n";
 
 static const char ops_report_help[] =
     "The guide's weekly performance, monthly metrics, capacity and uptime reports\n"
@@ -45,8 +46,11 @@ static const char ops_report_help[] =
     "  --error-status VALUE   default " HF_DEFAULT_DB_ERROR_STATUS "\n"
     "  --state-dir DIR        the per-day aggregates; default <root>" HF_DEFAULT_STATE_DIR "\n"
     "  --no-state             keep nothing: read the days needed every time\n"
+    "  --cert-dir DIR         the certificates <name>.crt; default <root>" HF_DEFAULT_CERT_DIR "\n"
+    "  --no-certs             no certificate figure\n"
     "  --target NAME=VALUE    error_rate (%), p95 (ms), query (ms), disk (%): at most;\n"
-    "                         availability (%), mtbf (days): at least; mttr (min): at most\n"
+    "                         cert_days, availability (%), mtbf (days): at least;\n"
+    "                         mttr (min): at most\n"
     "  -t, --timeout SECONDS  the whole run (default 60); a read cut short says so\n"
     "  --threads N            readers of a first read (default 2)\n"
     "  -h, --help             this help;  -V, --version  the version\n"
@@ -56,9 +60,9 @@ static const char ops_report_help[] =
 typedef struct ops_report_args {
     hf_period_config cfg;
     enum { OPS_TEXT, OPS_JSON, OPS_HTML } format;
-    const char *output, *root, *db, *state_dir, *end;
-    bool no_state;
-    char db_buf[HF_PATH_MAX], state_buf[HF_PATH_MAX];
+    const char *output, *root, *db, *state_dir, *end, *cert_dir;
+    bool no_state, no_certs;
+    char db_buf[HF_PATH_MAX], state_buf[HF_PATH_MAX], cert_buf[HF_PATH_MAX];
 } ops_report_args;
 
 static int ops_report_bad(const char *fmt, ...) HF_PRINTF(1, 2);
@@ -79,7 +83,7 @@ static int ops_report_bad(const char *fmt, ...)
 static int ops_report_parse(ops_report_args *a, int argc, char **argv)
 {
     enum { O_END = 256, O_JSON, O_HTML, O_ROOT, O_DB, O_TABLE, O_TIME, O_RT, O_STATUS, O_ERR,
-           O_STATE, O_NOSTATE, O_TARGET, O_THREADS };
+           O_STATE, O_NOSTATE, O_TARGET, O_THREADS, O_CERTDIR, O_NOCERTS };
     static const struct option lo[] = {
         {"end", required_argument, NULL, O_END}, {"json", no_argument, NULL, O_JSON},
         {"html", no_argument, NULL, O_HTML}, {"output", required_argument, NULL, 'o'},
@@ -90,6 +94,8 @@ static int ops_report_parse(ops_report_args *a, int argc, char **argv)
         {"error-status", required_argument, NULL, O_ERR},
         {"state-dir", required_argument, NULL, O_STATE},
         {"no-state", no_argument, NULL, O_NOSTATE},
+        {"cert-dir", required_argument, NULL, O_CERTDIR},
+        {"no-certs", no_argument, NULL, O_NOCERTS},
         {"target", required_argument, NULL, O_TARGET},
         {"timeout", required_argument, NULL, 't'},
         {"threads", required_argument, NULL, O_THREADS},
@@ -118,6 +124,8 @@ static int ops_report_parse(ops_report_args *a, int argc, char **argv)
         case O_ERR: a->cfg.db.error_status = optarg; break;
         case O_STATE: a->state_dir = optarg; break;
         case O_NOSTATE: a->no_state = true; break;
+        case O_CERTDIR: a->cert_dir = optarg; break;
+        case O_NOCERTS: a->no_certs = true; break;
         case O_TARGET:
             if (hf_period_target_set(&a->cfg.targets, optarg, err, sizeof(err)) < 0)
                 return ops_report_bad("--target: %s", err);
@@ -156,10 +164,13 @@ static int ops_report_parse(ops_report_args *a, int argc, char **argv)
     if (hf_path_join(a->db_buf, sizeof(a->db_buf), a->db ? NULL : a->root,
                      a->db ? a->db : HF_DEFAULT_DB) < 0 ||
         hf_path_join(a->state_buf, sizeof(a->state_buf), a->state_dir ? NULL : a->root,
-                     a->state_dir ? a->state_dir : HF_DEFAULT_STATE_DIR) < 0)
+                     a->state_dir ? a->state_dir : HF_DEFAULT_STATE_DIR) < 0 ||
+        hf_path_join(a->cert_buf, sizeof(a->cert_buf), a->cert_dir ? NULL : a->root,
+                     a->cert_dir ? a->cert_dir : HF_DEFAULT_CERT_DIR) < 0)
         return ops_report_bad("%s", "a path is too long");
     a->cfg.db.path = a->db_buf;
     a->cfg.state_dir = a->no_state ? NULL : a->state_buf;
+    a->cfg.cert_dir = a->no_certs ? NULL : a->cert_buf;
     return -1;
 }
 

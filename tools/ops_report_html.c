@@ -246,12 +246,12 @@ static void ops_html_errors(hf_buf *b, const hf_period_report *r)
 static void ops_html_figures(hf_buf *b, const hf_period_report *r)
 {
     static const char *const groups[][2] = {{"requests", "Requests"}, {"database", "Database"},
-                                            {"uptime", "Uptime"}};
+                                            {"certificates", "Certificates"}, {"uptime", "Uptime"}};
 
     hf_buf_printf(b, "<table class=\"figures\"><thead><tr><th>figure</th><th class=\"num\">this "
                   "period</th><th class=\"num\">previous</th><th>target</th><th>verdict</th>"
                   "<th>note</th></tr></thead><tbody>\n");
-    for (size_t g = 0; g < 3; g++) {
+    for (size_t g = 0; g < sizeof(groups) / sizeof(groups[0]); g++) {
         hf_buf_printf(b, "<tr class=\"group\"><th colspan=\"6\">%s</th></tr>\n", groups[g][1]);
         for (int i = 0; i < HF_FIG_COUNT; i++) {
             const hf_period_figure *f = &r->fig[i];

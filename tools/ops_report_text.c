@@ -44,6 +44,7 @@ void ops_report_text(const hf_period_report *r, hf_buf *b)
                   "verdict");
     ops_text_figures(r, b, "requests", "Requests");
     ops_text_figures(r, b, "database", "Database");
+    ops_text_figures(r, b, "certificates", "Certificates");
     ops_text_figures(r, b, "uptime", "Uptime");
 
     ops_text_rule(b, "Busiest days");

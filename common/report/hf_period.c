@@ -30,6 +30,14 @@ void hf_period_targets_default(hf_period_targets *t)
     t->availability_pct = HF_TARGET_AVAILABILITY_PCT;
     t->mttr_s = HF_TARGET_MTTR_S;
     t->mtbf_s = HF_TARGET_MTBF_S;
+    t->cert_days = HF_DEFAULT_CERT_WARN_DAYS;
+}
+
+void hf_period_host_init(hf_period_host *h)
+{
+    memset(h, 0, sizeof(*h));
+    h->disk_pct = NAN;
+    h->cert_days = NAN;
 }
 
 int hf_period_target_set(hf_period_targets *t, const char *a, char *err, size_t n)
@@ -42,6 +50,7 @@ int hf_period_target_set(hf_period_targets *t, const char *a, char *err, size_t 
         {"availability", offsetof(hf_period_targets, availability_pct), 1, 100},
         {"mttr", offsetof(hf_period_targets, mttr_s), 60, 1e9},
         {"mtbf", offsetof(hf_period_targets, mtbf_s), 86400, 1e9},
+        {"cert_days", offsetof(hf_period_targets, cert_days), 1, 1e6},
     };
     const char *eq = a ? strchr(a, '=') : NULL;
     double v;
@@ -61,8 +70,8 @@ int hf_period_target_set(hf_period_targets *t, const char *a, char *err, size_t 
         *(double *)((char *)t + names[i].off) = v * names[i].scale;
         return 0;
     }
-    hf_err_set(err, n, "unknown target '%.*s' (error_rate, p95, query, disk, availability, mttr, "
-               "mtbf)", (int)(eq - a), a);
+    hf_err_set(err, n, "unknown target '%.*s' (error_rate, p95, query, disk, cert_days, "
+               "availability, mttr, mtbf)", (int)(eq - a), a);
     return -EINVAL;
 }
 
@@ -218,6 +227,9 @@ static void hf_period_value_text(int fig, double v, char *out, size_t n)
     case HF_FIG_AVAILABILITY:
         snprintf(out, n, "%.3f %%", v);
         break;
+    case HF_FIG_CERT_DAYS:      /* rounded down, as the cert check shows it */
+        snprintf(out, n, "%.1f days", floor(v * 10) / 10);
+        break;
     default:
         hf_period_duration_text(out, n, v);
         break;
@@ -237,6 +249,7 @@ static const struct {
     [HF_FIG_DB_ROWS] = {"db_rows", "Database rows", "", "database"},
     [HF_FIG_DB_QUERY] = {"db_query_ms", "Simple query", "ms", "database"},
     [HF_FIG_DISK] = {"disk_used_pct", "Disk use", "%", "database"},
+    [HF_FIG_CERT_DAYS] = {"cert_days_left", "Certificate days left", "d", "certificates"},
     [HF_FIG_AVAILABILITY] = {"availability_pct", "Availability", "%", "uptime"},
     [HF_FIG_MTTR] = {"mttr_s", "MTTR", "s", "uptime"},
     [HF_FIG_MTBF] = {"mtbf_s", "MTBF", "s", "uptime"},
@@ -283,6 +296,8 @@ static void hf_period_judge(hf_period_report *r, int i, const char *cmp, double 
         snprintf(t, sizeof(t), "%g min", target / 60);
     else if (i == HF_FIG_MTBF)
         snprintf(t, sizeof(t), "%g days", target / 86400);
+    else if (i == HF_FIG_CERT_DAYS)
+        snprintf(t, sizeof(t), "%g days", target);
     snprintf(f->target_text, sizeof(f->target_text), "%s %s", cmp[0] == '<' ? "at most" :
              "at least", t);
     if (isnan(f->value))
@@ -424,8 +439,9 @@ static void hf_period_request_figs(hf_period_report *r, const hf_period_config *
 }
 
 static void hf_period_db_figs(hf_period_report *r, const hf_period_config *cfg,
-                              const hf_days_result *res, double disk_pct)
+                              const hf_days_result *res, const hf_period_host *host)
 {
+    double disk_pct = host ? host->disk_pct : NAN;
     bool ok = res && res->status == HF_DAYS_OK;
     double size = ok && res->file_size >= 0 ?
                   (double)res->file_size + (double)(res->wal_size > 0 ? res->wal_size : 0) : NAN;
@@ -443,6 +459,29 @@ static void hf_period_db_figs(hf_period_report *r, const hf_period_config *cfg,
     hf_period_judge(r, HF_FIG_DISK, "<=", cfg->targets.disk_pct, "the guide's disk threshold");
     if (isnan(disk_pct))
         snprintf(f->note, sizeof(f->note), "the database's filesystem could not be measured");
+}
+
+static void hf_period_cert_figs(hf_period_report *r, const hf_period_config *cfg,
+                                const hf_period_host *host)
+{
+    hf_period_figure *f;
+    bool any = host && host->certs_read;
+
+    f = hf_period_fig(r, HF_FIG_CERT_DAYS, any ? host->cert_days : NAN, NAN);
+    hf_period_judge(r, HF_FIG_CERT_DAYS, ">=", cfg->targets.cert_days, NULL);
+    if (!host || (!host->certs_read && !host->certs_failed))
+        snprintf(f->note, sizeof(f->note), "no certificate configured");
+    else if (host->certs_failed)
+        hf_err_set(f->note, sizeof(f->note), "%u of %u not read: %s", host->certs_failed,
+                   host->certs_failed + host->certs_read, host->cert_error);
+    else
+        snprintf(f->note, sizeof(f->note), "%s, the earliest of %u", host->cert_name,
+                 host->certs_read);
+    if (host && host->certs_failed && f->verdict == HF_VERDICT_MET) {
+        f->verdict = HF_VERDICT_UNKNOWN;   /* an unreadable certificate is not a met target */
+        r->met--;
+        r->unknown++;
+    }
 }
 
 static void hf_period_uptime_figs(hf_period_report *r, const hf_period_config *cfg)
@@ -528,7 +567,8 @@ static void hf_period_summary(hf_period_report *r)
 }
 
 void hf_period_build(const hf_period_config *cfg, const hf_days_state *st,
-                     const hf_days_result *res, double disk_pct, hf_period_report *out)
+                     const hf_days_result *res, const hf_period_host *host,
+                     hf_period_report *out)
 {
     double now = res && res->now > 0 ? res->now : cfg->db.now > 0 ? cfg->db.now : hf_real_now();
     unsigned len = hf_period_len[(unsigned)cfg->kind < 3 ? cfg->kind : 2];
@@ -563,7 +603,8 @@ void hf_period_build(const hf_period_config *cfg, const hf_days_state *st,
     hf_period_series(out, st, res);
     hf_period_busiest(out);
     hf_period_request_figs(out, cfg, st, res);
-    hf_period_db_figs(out, cfg, res, disk_pct);
+    hf_period_db_figs(out, cfg, res, host);
+    hf_period_cert_figs(out, cfg, host);
     hf_period_uptime_figs(out, cfg);
     hf_period_coverage_notes(out, res);
     hf_period_summary(out);

@@ -18,7 +18,10 @@
  *   database size (file + WAL), rows (max - min rowid + 1: exact without
  *   gaps, e.g. after retention deleted the oldest rows), the simple query
  *   (min/max rowid, prepare + step) and the use of its filesystem (the
- *   resources probe, df's convention), measured when the report runs.
+ *   resources probe, df's convention), measured when the report runs;
+ *   the certificates' days left (the cert probe: the least of the
+ *   configured files, shown rounded down as the cert check shows it),
+ *   measured when the report runs.
  * Availability, MTTR and MTBF come from the ledger (LEDGER HOOK below).
  *
  * Judgement, here and nowhere else. Each figure with a target gets MET or
@@ -30,6 +33,7 @@
  *   p95 response      at most 5000 ms    (HF_THR_DB_P95_WARN)
  *   simple query      at most 100 ms     (HF_TARGET_DB_QUERY_MS, the guide's KPI)
  *   disk use          at most 80 %       (HF_TARGET_DISK_PCT)
+ *   certificates      at least 30 days   (HF_DEFAULT_CERT_WARN_DAYS, the cert check's warning)
  *   availability      at least 99.9 %    (HF_TARGET_AVAILABILITY_PCT)
  *   MTTR              at most 15 min     (HF_TARGET_MTTR_S)
  *   MTBF              at least 30 days   (HF_TARGET_MTBF_S)
@@ -98,6 +102,7 @@ typedef struct hf_period_targets {
     double availability_pct;                            /* met when >= */
     double mttr_s;                                      /* met when <= */
     double mtbf_s;                                      /* met when >= */
+    double cert_days;                                   /* met when >= */
 } hf_period_targets;
 
 /* LEDGER HOOK. Availability, MTTR and MTBF of the period come from the
@@ -119,7 +124,7 @@ typedef struct hf_period_uptime {
 
 enum {
     HF_FIG_REQUESTS, HF_FIG_ERRORS, HF_FIG_ERROR_RATE, HF_FIG_AVG, HF_FIG_P95, HF_FIG_GROWTH,
-    HF_FIG_DB_SIZE, HF_FIG_DB_ROWS, HF_FIG_DB_QUERY, HF_FIG_DISK,
+    HF_FIG_DB_SIZE, HF_FIG_DB_ROWS, HF_FIG_DB_QUERY, HF_FIG_DISK, HF_FIG_CERT_DAYS,
     HF_FIG_AVAILABILITY, HF_FIG_MTTR, HF_FIG_MTBF,
     HF_FIG_COUNT
 };
@@ -127,8 +132,8 @@ enum {
 typedef struct hf_period_figure {
     const char *key;            /* stable name (JSON): "error_rate_pct" */
     const char *label;          /* "Error rate" */
-    const char *unit;           /* "", "ms", "%", "B", "s" */
-    const char *group;          /* "requests", "database", "uptime" */
+    const char *unit;           /* "", "ms", "%", "B", "s", "d" */
+    const char *group;          /* "requests", "database", "certificates", "uptime" */
     double value;               /* NAN: not known */
     char text[64];              /* value as shown: "0.50 %", "n/a" */
     double prev;                /* the previous period's value; NAN none */
@@ -190,6 +195,9 @@ typedef struct hf_period_config {
     hf_days_config db;          /* the database (need_day and now are set by the run) */
     const char *state_dir;      /* NULL/"": no state kept (everything read each time) */
     const char *fs_path;        /* the filesystem to judge; NULL: the database's directory */
+    const char *cert_dir;       /* <dir>/<name>.crt; NULL/"": no certificate figure */
+    const char *const *certs;   /* names; NULL: the standard four (HF_DEFAULT_CERTS) */
+    size_t ncerts;
     hf_period_targets targets;
     const hf_period_uptime *uptime;     /* LEDGER HOOK; NULL until the ledger is plugged in */
 } hf_period_config;
@@ -218,11 +226,24 @@ int64_t hf_period_need_day(const hf_period_config *cfg, double now);
  * the LEDGER HOOK: [first * 86400, (last + 1) * 86400)). */
 void hf_period_bounds(const hf_period_config *cfg, double now, int64_t *first, int64_t *last);
 
+/* What a run measures on the host besides the store (hf_period_run). */
+typedef struct hf_period_host {
+    double disk_pct;            /* the database's filesystem; NAN unknown */
+    double cert_days;           /* the least days left of the certificates read; NAN none */
+    char cert_name[64];         /* whose ("api-gateway.crt") */
+    unsigned certs_read, certs_failed;
+    char cert_error[HF_ERR_MAX];    /* the first failure, naming the file */
+} hf_period_host;
+
+/* hf_period_host with nothing measured. */
+void hf_period_host_init(hf_period_host *h);
+
 /* Figures and judgement from an updated store (st may be NULL: everything
- * unknown), its update result and the filesystem use (NAN unknown). Pure:
- * no I/O. */
+ * unknown), its update result and the host's figures (NULL: unknown).
+ * Pure: no I/O. */
 void hf_period_build(const hf_period_config *cfg, const hf_days_state *st,
-                     const hf_days_result *res, double disk_pct, hf_period_report *out);
+                     const hf_days_result *res, const hf_period_host *host,
+                     hf_period_report *out);
 
 /* The whole run (see DESIGN). Returns 0 with *out filled, or a negative
  * errno with err naming what and where when the database could not be read

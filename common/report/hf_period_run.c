@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "hf_cert.h"
 #include "hf_period.h"
 #include "hf_resources.h"
 
@@ -79,6 +80,38 @@ static double hf_period_disk(const hf_period_config *cfg)
     return pct;
 }
 
+/* The certificates' days left: the least over the files read (the cert
+ * probe, no verification: the report only dates them). */
+static void hf_period_certs(const hf_period_config *cfg, double now, hf_period_host *h)
+{
+    static const char *const std[] = {HF_DEFAULT_CERTS};
+    const char *const *names = cfg->certs ? cfg->certs : std;
+    size_t n = cfg->certs ? cfg->ncerts : HF_ARRAY_SIZE(std);
+    char path[HF_PATH_MAX], name[80];
+
+    if (!cfg->cert_dir || !*cfg->cert_dir)
+        return;
+    hf_cert_global_init();
+    for (size_t i = 0; i < n; i++) {
+        hf_cert_config cc = {.path = path, .name = path, .no_verify = true, .now = now};
+        hf_cert_result res;
+        snprintf(name, sizeof(name), "%.70s.crt", names[i]);
+        if ((size_t)snprintf(path, sizeof(path), "%s/%s", cfg->cert_dir, name) >= sizeof(path))
+            continue;
+        if (hf_cert_probe(&cc, &res) == 0 && res.ncerts) {
+            double d = res.certs[res.earliest].days_left;
+            if (!h->certs_read++ || d < h->cert_days) {
+                h->cert_days = d;
+                hf_strlcpy(h->cert_name, name, sizeof(h->cert_name));
+            }
+        } else if (!h->certs_failed++) {
+            hf_strlcpy(h->cert_error, res.error[0] ? res.error : "no certificate",
+                       sizeof(h->cert_error));
+        }
+        hf_cert_result_free(&res);
+    }
+}
+
 static int hf_period_errno(hf_days_status s)
 {
     switch (s) {
@@ -103,7 +136,7 @@ int hf_period_run(const hf_period_config *cfg, hf_period_report *out, char *err,
     int fd = -1, r;
 
     if (!st) {
-        hf_period_build(cfg, NULL, NULL, NAN, out);
+        hf_period_build(cfg, NULL, NULL, NULL, out);
         hf_err_set(err, n, "out of memory");
         return -ENOMEM;
     }
@@ -136,9 +169,14 @@ int hf_period_run(const hf_period_config *cfg, hf_period_report *out, char *err,
     }
     {
         hf_period_config c2 = *cfg;
+        hf_period_host host;
+        hf_period_host_init(&host);
         c2.db.now = dc.now;
-        hf_period_build(&c2, res.status == HF_DAYS_OK ? st : NULL, &res,
-                        res.status == HF_DAYS_OK ? hf_period_disk(cfg) : NAN, out);
+        if (res.status == HF_DAYS_OK) {
+            host.disk_pct = hf_period_disk(cfg);
+            hf_period_certs(cfg, dc.now, &host);
+        }
+        hf_period_build(&c2, res.status == HF_DAYS_OK ? st : NULL, &res, &host, out);
     }
     hf_strlcpy(out->state_path, path, sizeof(out->state_path));
     hf_strlcpy(out->state_note, note, sizeof(out->state_note));

@@ -41,6 +41,9 @@ ok "monthly: the period's last day is --end" \
 ok "monthly: the previous period is partly before the data (35 days of rows)" \
     grep -qE '"growth_pct": .*"note": "the previous period has data for [0-9]+ of its 30 days"' \
     "$W/monthly.json"
+ok "monthly: the test bed's certificates (365 days) meet the 30-day target" \
+    grep -qE '"cert_days_left": \{[^}]*"text": "36[45]\.[0-9] days".*"verdict": "met", "note": "[a-z-]+\.crt, the earliest of 4"' \
+    "$W/monthly.json"
 ok "monthly: availability, MTTR, MTBF not measured (no ledger yet)" \
     grep -q '"availability_pct": .*"verdict": "unknown", "note": "not measured: no ledger"' \
     "$W/monthly.json"
@@ -79,7 +82,7 @@ ok "  equal to sqlite3's" $CHECK sql "$HF_DB" "$W/rebuilt.json"
 
 # ---- judgement and exit status ----
 expect_check "a target not met: exit 1, the summary names it" 1 \
-    '^Summary: not met: [0-9]+ of 7 targets met; not met: Error rate 0\.[0-9]+ % \(at most 0\.1 %\)' -- \
+    '^Summary: not met: [0-9]+ of 8 targets met; not met: Error rate 0\.[0-9]+ % \(at most 0\.1 %\)' -- \
     bash -c '"$@" | grep "^Summary:"; exit "${PIPESTATUS[0]}"' _ \
     "$B" weekly --root "$HF_ROOT" --state-dir "$SD" --end "$END" --target error_rate=0.1
 

@@ -214,7 +214,7 @@ def check_sql(db, rep, days_only=False):
 
 def check_text(rep, text):
     for key in ("requests", "errors", "error_rate_pct", "avg_response_ms", "p95_response_ms",
-                "growth_pct", "db_rows", "availability_pct"):
+                "growth_pct", "db_rows", "cert_days_left", "availability_pct"):
         fig = rep["figures"][key]
         line = next((ln for ln in text.splitlines() if ln.startswith("  " + fig["label"] + " ")),
                     None)

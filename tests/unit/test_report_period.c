@@ -39,11 +39,15 @@ static void known_db(tdb *t)
 static void build(const tdb *t, hf_period_config *cfg, hf_days_state *st, hf_days_result *r,
                   double disk, hf_period_report *out)
 {
+    hf_period_host h;
+
+    hf_period_host_init(&h);
+    h.disk_pct = disk;
     cfg->db.path = t->path;
     cfg->db.now = NOW;
     cfg->db.budget_ms = 30000;
     update(t, st, NOW, hf_period_need_day(cfg, NOW), r);
-    hf_period_build(cfg, st, r, disk, out);
+    hf_period_build(cfg, st, r, &h, out);
 }
 
 static void test_period_bounds_and_parse(void **state)
@@ -101,6 +105,7 @@ static void test_period_targets(void **state)
     hf_period_targets_default(&t);
     assert_true(t.error_rate_pct == 1 && t.p95_ms == 5000 && t.query_ms == 100 && t.disk_pct == 80);
     assert_true(t.availability_pct == 99.9 && t.mttr_s == 900 && t.mtbf_s == 30 * 86400);
+    assert_true(t.cert_days == 30);
     assert_int_equal(hf_period_target_set(&t, "p95=2500", err, sizeof(err)), 0);
     assert_true(t.p95_ms == 2500);
     assert_int_equal(hf_period_target_set(&t, "mttr=10", err, sizeof(err)), 0);
@@ -108,8 +113,10 @@ static void test_period_targets(void **state)
     assert_int_equal(hf_period_target_set(&t, "mtbf=7", err, sizeof(err)), 0);
     assert_true(t.mtbf_s == 7 * 86400);
     assert_int_equal(hf_period_target_set(&t, "speed=3", err, sizeof(err)), -EINVAL);
-    assert_string_equal(err, "unknown target 'speed' (error_rate, p95, query, disk, availability, "
-                        "mttr, mtbf)");
+    assert_string_equal(err, "unknown target 'speed' (error_rate, p95, query, disk, cert_days, "
+                        "availability, mttr, mtbf)");
+    assert_int_equal(hf_period_target_set(&t, "cert_days=14", err, sizeof(err)), 0);
+    assert_true(t.cert_days == 14);
     assert_int_equal(hf_period_target_set(&t, "disk=120", err, sizeof(err)), -EINVAL);
     assert_string_equal(err, "disk: '120' is not a number from 0 to 100");
     assert_int_equal(hf_period_target_set(&t, "error_rate=x", err, sizeof(err)), -EINVAL);
@@ -188,13 +195,14 @@ static void test_period_monthly_figures(void **state)
     assert_string_equal(r->days[59].date, "2025-12-31");
     assert_true(r->days[59].error_pct == 2 && r->days[59].avg_ms == 145);
     assert_int_equal(r->nnotes, 0);
-    assert_int_equal(r->targets, 7);
+    assert_int_equal(r->targets, 8);
     assert_int_equal(r->met, 2);
     assert_int_equal(r->not_met, 1);
-    assert_int_equal(r->unknown, 4);
+    assert_int_equal(r->unknown, 5);
     assert_int_equal(r->overall, HF_VERDICT_NOT_MET);
-    assert_string_equal(r->summary, "2 of 7 targets met; not met: Error rate 2.00 % (at most 1 %); "
-                        "not measured: Disk use, Availability, MTTR, MTBF");
+    assert_string_equal(r->fig[HF_FIG_CERT_DAYS].note, "no certificate configured");
+    assert_string_equal(r->summary, "2 of 8 targets met; not met: Error rate 2.00 % (at most 1 %); "
+                        "not measured: Disk use, Certificate days left, Availability, MTTR, MTBF");
     free(r);
     hf_days_state_free(st);
     tdb_rm(&t);
@@ -240,8 +248,8 @@ static void test_period_daily_weekly_uptime(void **state)
     assert_int_equal(r->fig[HF_FIG_MTBF].verdict, HF_VERDICT_UNKNOWN);
     assert_string_equal(r->fig[HF_FIG_MTBF].note, "no incident began in the period");
     assert_string_equal(r->fig[HF_FIG_MTBF].target_text, "at least 30 days");
-    assert_string_equal(r->summary, "5 of 7 targets met; not met: MTTR 20.0 min (at most 15 min); "
-                        "not measured: MTBF");
+    assert_string_equal(r->summary, "5 of 8 targets met; not met: MTTR 20.0 min (at most 15 min); "
+                        "not measured: Certificate days left, MTBF");
     cfg.kind = HF_PERIOD_WEEKLY;
     cfg.end_day = TODAY - 1;
     up.mtbf_s = 40 * DAY;
@@ -294,11 +302,11 @@ static void test_period_notes(void **state)
                         "they were counted (retention): figures are as counted, more than a "
                         "COUNT(*) finds now");
     res.coverage = 0.25;
-    hf_period_build(&cfg, st, &res, 10, r);
+    hf_period_build(&cfg, st, &res, NULL, r);
     assert_string_equal(r->notes[1], "the read stopped at its time budget with 25 % of the rows "
                         "read: the figures are partial; run again to continue");
     res.status = HF_DAYS_LOCKED;                /* nothing known: every figure unknown */
-    hf_period_build(&cfg, st, &res, NAN, r);
+    hf_period_build(&cfg, st, &res, NULL, r);
     assert_true(isnan(r->fig[HF_FIG_REQUESTS].value));
     assert_string_equal(r->fig[HF_FIG_REQUESTS].text, "n/a");
     assert_int_equal(r->met, 0);
@@ -365,6 +373,57 @@ static void test_period_run_state(void **state)
     tdb_rm(&t);
 }
 
+/* The certificates' days left: the least of the files read, rounded down
+ * in the text, judged against 30 days; files that cannot be read make the
+ * figure unknown unless another is already short. (Real clock: the
+ * certificates are made now.) */
+static void test_period_certificates(void **state)
+{
+    static const char *const one[] = {"api-gateway"};
+    hf_period_report *r = calloc(1, sizeof(*r));
+    hf_period_config cfg;
+    char dir[200], err[256], cmd[800];
+    tdb t;
+
+    (void)state;
+    tdb_open(&t, true);
+    tdb_fill(&t, hf_real_now() - 3 * DAY, hf_real_now(), 300);
+    snprintf(dir, sizeof(dir), "%s/certs", t.dir);
+    snprintf(cmd, sizeof(cmd), "mkdir %s && cd %s && for c in api-gateway:45 auth-service:10; do "
+             "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "
+             "${c%%:*}.key -out ${c%%:*}.crt -days ${c#*:} -subj /CN=${c%%:*} 2>/dev/null || "
+             "exit 1; done; echo junk > monitoring.crt", dir, dir);
+    assert_int_equal(system(cmd), 0);
+    hf_period_config_init(&cfg);
+    cfg.db.path = t.path;
+    cfg.cert_dir = dir;
+    assert_int_equal(hf_period_run(&cfg, r, err, sizeof(err)), 0);
+    {
+        const hf_period_figure *f = &r->fig[HF_FIG_CERT_DAYS];
+        char want[300];
+        assert_string_equal(f->key, "cert_days_left");
+        assert_true(f->value > 9.9 && f->value <= 10);
+        assert_string_equal(f->text, "9.9 days");
+        assert_int_equal(f->verdict, HF_VERDICT_NOT_MET);
+        assert_string_equal(f->target_text, "at least 30 days");
+        snprintf(want, sizeof(want), "2 of 4 not read: %s/inference-pool.crt: ", dir);
+        assert_int_equal(strncmp(f->note, want, strlen(want)), 0);
+    }
+    cfg.certs = one;
+    cfg.ncerts = 1;
+    assert_int_equal(hf_period_run(&cfg, r, err, sizeof(err)), 0);
+    assert_string_equal(r->fig[HF_FIG_CERT_DAYS].text, "44.9 days");
+    assert_int_equal(r->fig[HF_FIG_CERT_DAYS].verdict, HF_VERDICT_MET);
+    assert_string_equal(r->fig[HF_FIG_CERT_DAYS].note, "api-gateway.crt, the earliest of 1");
+    cfg.certs = NULL;
+    snprintf(cmd, sizeof(cmd), "rm %s/auth-service.crt", dir);
+    assert_int_equal(system(cmd), 0);
+    assert_int_equal(hf_period_run(&cfg, r, err, sizeof(err)), 0);
+    assert_int_equal(r->fig[HF_FIG_CERT_DAYS].verdict, HF_VERDICT_UNKNOWN);   /* 45 read, 3 not */
+    free(r);
+    tdb_rm(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -374,6 +433,7 @@ int main(void)
         cmocka_unit_test(test_period_daily_weekly_uptime),
         cmocka_unit_test(test_period_notes),
         cmocka_unit_test(test_period_run_state),
+        cmocka_unit_test(test_period_certificates),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
