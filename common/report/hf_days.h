@@ -68,7 +68,9 @@
  *    table's min(rowid) is known to be pruned (hf_days_get .pruned) and the
  *    period says so: test_days_retention_keeps_history.
  *  - out-of-order rows, rows dated ahead, NULL/garbage/ISO/epoch times:
- *    test_days_formats, test_days_out_of_order.
+ *    test_days_formats, test_days_out_of_order; a clock set back keeps
+ *    the days already counted ahead of it (only days older than
+ *    HF_DAYS_KEEP are dropped): test_days_out_of_order.
  *  - incremental equals a fresh read, at every step and split over
  *    threads and extensions: test_days_incremental_equals_full,
  *    test_days_threads_equal, test_days_extend_back.

@@ -70,8 +70,9 @@ const hf_days_day *hf_days_store_find(const hf_days_store *s, int64_t day);
 void hf_days_store_row(hf_days_store *s, int64_t rowid, double t, bool err, double rt, int bin);
 /* Add every day of src into dst (and the outside counters, oldest). */
 void hf_days_store_merge(hf_days_store *dst, const hf_days_store *src);
-/* Drop days outside [lo_day, hi_day] (counted into older/ahead) and set the
- * range. Returns whether something was dropped. */
+/* Drop the days before lo_day (counted into older) and accept new rows in
+ * [lo_day, hi_day] from now on; days kept beyond hi_day stay (a clock set
+ * back). Returns whether something was dropped. */
 bool hf_days_store_clip(hf_days_store *s, int64_t lo_day, int64_t hi_day);
 void hf_days_agg_add_day(hf_days_agg *a, const hf_days_day *d);
 int64_t hf_days_floor_day(double t);

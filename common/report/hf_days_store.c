@@ -175,13 +175,12 @@ bool hf_days_store_clip(hf_days_store *s, int64_t lo_day, int64_t hi_day)
     size_t keep = 0;
     bool dropped = false;
 
+    /* only the old end: days already counted ahead of the clock stay (a
+     * clock stepped back must not lose rows that will not be read again) */
     for (size_t i = 0; i < s->n; i++) {
         hf_days_day *d = &s->d[i];
-        if (d->day < lo_day || d->day > hi_day) {
-            if (d->day < lo_day)
-                s->older += d->count;
-            else
-                s->ahead += d->count;
+        if (d->day < lo_day) {
+            s->older += d->count;
             free(d->hist);
             dropped = true;
             continue;
