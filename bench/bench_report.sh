@@ -30,6 +30,7 @@ SD=$W/state
 mkdir -p "$(dirname "$DB")"
 mkdir -m 0700 "$SD"
 
+echo "== load average before: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
 echo "== building $ROWS rows over $DAYS days ($DB)"
 t0=$(date +%s.%N)
 now=$(date -u +%s) span=$((DAYS * 86400))
@@ -86,7 +87,8 @@ hf() { # hf NAME HYPERFINE-ARGS... : median wall seconds into NAME
   hyperfine --style none --export-json "$W/$name.json" "$@" >"$W/$name.out" 2>&1 || {
     cat "$W/$name.out"; echo "hyperfine failed: $name" >&2; exit 1; }
   printf -v "$name" '%s' "$(median "$W/$name.json")"
-  python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"][0]; print("  %s: median %.4f s, mean %.4f s, min %.4f s, max %.4f s, %d runs" % (sys.argv[2], r["median"], r["mean"], r["min"], r["max"], len(r["times"])))' "$W/$name.json" "$name"
+  printf -v "${name}_cpu" '%s' "$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"][0]; print("%.6f" % (r["user"] + r["system"]))' "$W/$name.json")"
+  python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"][0]; print("  %s: wall median %.4f s (mean %.4f, min %.4f, max %.4f), CPU %.4f s a run (user %.4f + sys %.4f), %d runs" % (sys.argv[2], r["median"], r["mean"], r["min"], r["max"], r["user"] + r["system"], r["user"], r["system"], len(r["times"])))' "$W/$name.json" "$name"
 }
 
 echo "== (a) cold: no state file ($RUNS runs)"
@@ -105,11 +107,14 @@ ratio_max "cold report monthly (s) / 2 s" "$cold" 2 1
 ratio_max "warm report monthly (s) / 0.1 s" "$warm" 0.1 1
 ratio_max "warm report monthly after 1,000 new rows (s) / 0.1 s" "$warm1k" 0.1 1
 ratio "wall: guide's monthly scripts / cold report monthly" "$guide" "$cold"
+ratio "CPU: guide's monthly scripts / cold report monthly" "$guide_cpu" "$cold_cpu"
+ratio "CPU: guide's monthly scripts / warm report monthly" "$guide_cpu" "$warm_cpu"
 ratio "wall: guide's monthly scripts / warm report monthly" "$guide" "$warm"
 ratio "wall: guide's monthly scripts / warm report, 1,000 new rows" "$guide" "$warm1k"
 printf '  medians: cold %.3f s, warm %.1f ms, warm+1k %.1f ms, guide %.2f s\n' \
   "$cold" "$(echo "$warm * 1000" | bc -l)" "$(echo "$warm1k * 1000" | bc -l)" "$guide"
 
+echo "== load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "== (d) the report's figures against sqlite3 over the same days"
 "$REPORT" monthly --db "$DB" --state-dir "$SD" --json -o "$W/check.json"
 if python3 tests/integration/ops_report_check.py sql "$DB" "$W/check.json"; then
