@@ -10,7 +10,7 @@
 static void api_metric(hf_report *out, const char *label, double v, const char *unit,
                        const hf_range *w, const hf_range *c, double min, double max)
 {
-    hf_report_metric(out, label, "metrics", label, v, unit, w, c, min, max);
+    hf_report_metric(out, label, "", label, v, unit, w, c, min, max);
 }
 
 static void api_metrics(const hf_settings *s, const hf_prom_api_stats *st, hf_report *out)

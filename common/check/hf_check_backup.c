@@ -160,6 +160,7 @@ void hf_check_backup_judge(const hf_settings *s, const hf_backup_result *res, hf
             hf_strlcpy(glob, hf_settings_str(s, BK_GLOB), sizeof(glob));
         hf_report_add(out, HF_CRITICAL, "", "backup.missing", "no backup matches %s%s", glob,
                       res->excluded_live ? " (the live database is excluded)" : "");
+        hf_report_value(out, "", "ok", 0, "b");
         return;
     }
     bk_age_size(out, s, res);
@@ -169,6 +170,8 @@ void hf_check_backup_judge(const hf_settings *s, const hf_backup_result *res, hf
     hf_report_summary(out, "%s: %.1f hours old, %" PRIu64 " bytes%s%s", bk_base(res), res->age_s / 3600.0,
                       res->size, change, hf_settings_flag(s, BK_NO_QUICK_CHECK) ? "" : ", quick_check ok");
     bk_metrics(out, s, res);
+    /* value: a usable backup (present, fresh enough, whole): no CRITICAL finding */
+    hf_report_value(out, "", "ok", hf_report_object_state(out, "") == HF_CRITICAL ? 0 : 1, "b");
 }
 
 static void bk_eval(const hf_settings *s, void *st, const hf_check_ctx *ctx, hf_report *out)

@@ -236,6 +236,11 @@ static void cert_file(cert_judging *j, const hf_check_cert_file *f, bool first)
     days = r->certs[r->earliest < r->ncerts ? r->earliest : 0].days_left;
     hf_report_metric(j->out, f->name, f->name, "days_left", hf_check_days_metric(days), "d", j->warn,
                      j->crit, NAN, NAN);
+    /* values: the chain verified (NaN: not verified), the file is what --url serves */
+    hf_report_value(j->out, f->name, "chain_ok",
+                    hf_settings_flag(j->s, CERT_NO_VERIFY) || !r->verified ? NAN : r->trusted, "b");
+    if (first && hf_settings_str(j->s, CERT_URL))
+        hf_report_value(j->out, f->name, "served", r->url_checked ? r->url_match : NAN, "b");
     shown = cert_shown(days);
     if (j->nok++ == 0 || shown < j->best) {
         j->best = shown;

@@ -160,33 +160,32 @@ static double http_phase_ms(double end, double start)
     return end > start ? round((end - start) * 1e6) / 1e3 : 0;
 }
 
-static void http_ms(hf_report *out, const char *role, const char *label, double v)
+static void http_ms(hf_report *out, const char *label, double v)
 {
-    hf_report_metric(out, label, role, label, v, "ms", NULL, NULL, 0, NAN);
+    hf_report_metric(out, label, "", label, v, "ms", NULL, NULL, 0, NAN);
 }
 
 /* time (s, warning/critical), the phases (ms, answers only), size, cert_days. */
 static void http_metrics(const hf_settings *s, const hf_http_result *res, hf_report *out)
 {
-    const char *role = http_role(s);
     double conn_end = res->tls && res->t_tls > 0 ? res->t_tls : res->t_connect;
     hf_range cw, cc;
 
-    hf_report_metric(out, "time", role, "time", round(res->t_total * 1e6) / 1e6, "s",
+    hf_report_metric(out, "time", "", "time", round(res->t_total * 1e6) / 1e6, "s",
                      hf_settings_range(s, HTTP_WARNING), hf_settings_range(s, HTTP_CRITICAL), 0, NAN);
     if (res->done) {
-        http_ms(out, role, "dns", http_phase_ms(res->t_dns, 0));
-        http_ms(out, role, "connect", http_phase_ms(res->t_connect, res->t_dns));
+        http_ms(out, "dns", http_phase_ms(res->t_dns, 0));
+        http_ms(out, "connect", http_phase_ms(res->t_connect, res->t_dns));
         if (res->tls)
-            http_ms(out, role, "tls", http_phase_ms(res->t_tls, res->t_connect));
-        http_ms(out, role, "ttfb", http_phase_ms(res->t_ttfb, conn_end));
-        http_ms(out, role, "transfer", http_phase_ms(res->t_total, res->t_ttfb));
-        hf_report_metric(out, "size", role, "size", (double)res->size, "B", NULL, NULL, 0, NAN);
+            http_ms(out, "tls", http_phase_ms(res->t_tls, res->t_connect));
+        http_ms(out, "ttfb", http_phase_ms(res->t_ttfb, conn_end));
+        http_ms(out, "transfer", http_phase_ms(res->t_total, res->t_ttfb));
+        hf_report_metric(out, "size", "", "size", (double)res->size, "B", NULL, NULL, 0, NAN);
     }
     if (!isnan(res->cert_days_left)) {
         http_days_range(s, HTTP_CERT_WARNING, &cw);
         http_days_range(s, HTTP_CERT_CRITICAL, &cc);
-        hf_report_metric(out, "cert_days", role, "cert_days", hf_check_days_metric(res->cert_days_left),
+        hf_report_metric(out, "cert_days", "", "cert_days", hf_check_days_metric(res->cert_days_left),
                          "d", &cw, &cc, NAN, NAN);
     }
 }
@@ -286,6 +285,10 @@ void hf_check_http_judge(const hf_settings *s, const hf_check_http_get *g, hf_re
     http_cert(s, &g->res, out);
     http_timings(s, &g->res, out);
     http_metrics(s, &g->res, out);
+    /* values for long-running front-ends: up when it answered without a CRITICAL finding */
+    hf_report_value(out, "", "up", g->rc < 0 || hf_report_object_state(out, http_role(s)) == HF_CRITICAL ? 0 : 1,
+                    "b");
+    hf_report_value(out, "", "status", g->rc < 0 || !g->res.status ? NAN : (double)g->res.status, "");
 }
 
 static void http_config(const hf_settings *s, hf_http_config *cfg)

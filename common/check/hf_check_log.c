@@ -286,6 +286,8 @@ void hf_check_log_judge(const hf_settings *s, const hf_logs_result *res, const h
         uint64_t v = st ? hf_logs_state_window_sum(st, now, c, (double)(sec ? swin : win)) : 0;
         /* never below this run's own lines (the window could not take them) */
         log_class(s, res, c, v < res->count[c] ? res->count[c] : v, sec ? sspan : span, out);
+        if (st)
+            hf_report_value(out, hf_logs_class_name(c), "total", (double)st->total[c], "c");
     }
     if (res->first_run && !hf_settings_flag(s, LOG_READ_EXISTING))
         hf_report_summary(out, "first run: reading starts at the end of each file");
@@ -341,6 +343,8 @@ static void log_probe(const hf_settings *s, hf_logs_state *st, const hf_logs_con
         if (hf_logs_state_window_add(st, now, res.count) < 0)
             hf_report_add(out, HF_UNKNOWN, "", "log.window",
                           "this run's lines could not be added to the window (out of memory)");
+        for (int c = 0; c < HF_LOGS_NCLASS; c++)
+            st->total[c] += res.count[c];
         hf_check_log_judge(s, &res, st, now, out);
     }
     hf_logs_result_free(&res);

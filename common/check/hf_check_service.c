@@ -5,7 +5,9 @@
  *   service.down        CRITICAL by default: no process (critical range 1:)
  *   service.count       the process count outside -w/-c
  *   service.up          OK: count, main pid, uptime, source
- *   service.restarted   WARNING: the main pid changed (restart memory)
+ *   service.restarted   WARNING: the main pid changed between two runs that both
+ *                       saw it up (restart memory); a return after an outage
+ *                       a run saw is a recovery (OK), counted in restarts
  *   service.exe_deleted WARNING: the executable was replaced without a restart
  *   service.note        WARNING: a stale pidfile and the like
  *   service.probe       UNKNOWN: /proc could not be read
@@ -192,9 +194,14 @@ static void svc_metrics(hf_report *out, const hf_process_service *sv, const hf_r
     hf_report_metric(out, sv->name, sv->name, "processes", (double)sv->count, "", warn, crit, 0, NAN);
     svc_metric(out, sv, "rss", (double)sv->rss_bytes, "B");
     svc_metric(out, sv, "cpu", sv->cpu_seconds, "c");
+    hf_report_metric_use(out, HF_METRIC_PERFDATA);
     svc_metric(out, sv, "threads", (double)sv->threads, "");
     svc_metric(out, sv, "fds", sv->fds < 0 ? NAN : (double)sv->fds, "");
     svc_metric(out, sv, "uptime", up ? floor(sv->uptime_s) : NAN, up ? "s" : "");
+    /* values for long-running front-ends */
+    hf_report_value(out, sv->name, "up", sv->count > 0 ? 1 : 0, "b");
+    hf_report_value(out, sv->name, "cpu_us", isnan(sv->cpu_seconds) ? NAN : round(sv->cpu_seconds * 1e6), "c");
+    hf_report_value(out, sv->name, "restarts", (double)sv->restarts, "c");
 }
 
 /* Services matched by argv[0] only, named in the summary. */

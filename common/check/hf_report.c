@@ -154,7 +154,25 @@ void hf_report_metric(hf_report *r, const char *label, const char *object, const
         m->crit = *crit;
     m->min = min;
     m->max = max;
+    m->use = HF_METRIC_PERFDATA | HF_METRIC_VALUE;
     r->nm++;
+}
+
+void hf_report_value(hf_report *r, const char *object, const char *name, double value,
+                     const char *unit)
+{
+    char label[256];
+
+    snprintf(label, sizeof(label), "%s%s%s", object && *object ? object : "",
+             object && *object ? "_" : "", name);
+    hf_report_metric(r, label, object, name, value, unit, NULL, NULL, NAN, NAN);
+    hf_report_metric_use(r, HF_METRIC_VALUE);
+}
+
+void hf_report_metric_use(hf_report *r, unsigned use)
+{
+    if (r->nm)
+        r->m[r->nm - 1].use = use;
 }
 
 size_t hf_report_problems(const hf_report *r)

@@ -45,10 +45,18 @@ typedef struct hf_metric {
     char *object;
     char *name;
     double value;               /* NAN: unknown */
-    const char *unit;           /* static: "", "s", "ms", "B", "%", "d", "c" (counter) */
+    const char *unit;           /* static: "", "s", "ms", "B", "%", "d", "c" (counter), "b" (0/1) */
     hf_range warn, crit;        /* .set false: none */
     double min, max;            /* NAN: none */
+    unsigned use;               /* HF_METRIC_PERFDATA | HF_METRIC_VALUE */
 } hf_metric;
+
+/* Who shows a metric. Both by default. A value only (HF_METRIC_VALUE) is a
+ * figure a long-running front-end dispatches each interval but a Nagios
+ * line leaves out: up flags (unit "b": 1 or 0), counters kept since the
+ * front-end started (unit "c"). Perfdata only: a figure whose value
+ * twin has a finer unit (service cpu in seconds vs cpu_us). */
+enum { HF_METRIC_PERFDATA = 1u << 0, HF_METRIC_VALUE = 1u << 1 };
 
 typedef struct hf_report {
     hf_state state;
@@ -80,6 +88,11 @@ void hf_report_detail(hf_report *r, const char *fmt, ...) HF_PRINTF(2, 3);
 void hf_report_metric(hf_report *r, const char *label, const char *object, const char *name,
                       double value, const char *unit, const hf_range *warn,
                       const hf_range *crit, double min, double max);
+/* A value-only metric (HF_METRIC_VALUE): no ranges, no bounds. */
+void hf_report_value(hf_report *r, const char *object, const char *name, double value,
+                     const char *unit);
+/* Restrict the last metric added to use (HF_METRIC_*). */
+void hf_report_metric_use(hf_report *r, unsigned use);
 
 /* Number of findings that are not OK. */
 size_t hf_report_problems(const hf_report *r);

@@ -108,6 +108,13 @@ void hf_http_result_free(hf_http_result *res);
  * stay initialised until the process exits. */
 void hf_http_global_cleanup(void);
 
+/* Close every idle pooled connection and drop the share (DNS cache, TLS
+ * sessions): a long-running front-end's shutdown (collectd's), after its
+ * last transfer. libcurl's global state stays (other collectd plugins use
+ * libcurl); a transfer after this still works, without the share. Not to
+ * be called while transfers run. */
+void hf_http_shutdown(void);
+
 /* Validate a URL the way the probe will use it: parseable, scheme http or
  * https, a host. Returns 0 or -EINVAL with a message in err (size n). */
 int hf_http_url_check(const char *url, char *err, size_t n);

@@ -177,3 +177,24 @@ void hfh_pool_give(CURL *h, const char *url)
     if (evict)
         curl_easy_cleanup(evict);
 }
+
+void hf_http_shutdown(void)
+{
+    hfh_idle idle[HFH_POOL_MAX];
+    size_t n;
+    CURLSH *sh;
+
+    pthread_mutex_lock(&hfh_g.pool_lock);
+    n = hfh_g.nidle;
+    memcpy(idle, hfh_g.idle, n * sizeof(idle[0]));
+    hfh_g.nidle = 0;
+    pthread_mutex_unlock(&hfh_g.pool_lock);
+    for (size_t i = 0; i < n; i++)
+        curl_easy_cleanup(idle[i].h);          /* closes its connections */
+    pthread_mutex_lock(&hfh_g.init_lock);
+    sh = hfh_g.share;
+    hfh_g.share = NULL;
+    pthread_mutex_unlock(&hfh_g.init_lock);
+    if (sh)
+        curl_share_cleanup(sh);
+}

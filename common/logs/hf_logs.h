@@ -178,6 +178,8 @@ typedef struct hf_logs_state {
     int64_t saved_ns;           /* wall clock of the last probe (ns) */
     hf_logs_bucket *win;        /* owned: the window's buckets, in no order */
     size_t nwin, capwin;
+    uint64_t total[HF_LOGS_NCLASS]; /* lines counted since this state was made or loaded
+                                     * (not saved: a counter for collectd's DERIVE) */
 } hf_logs_state;
 
 void hf_logs_state_init(hf_logs_state *st);

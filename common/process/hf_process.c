@@ -341,13 +341,26 @@ static int remember(hf_process_memory *mem, hf_process_result *res)
         hf_process_memory_entry *e;
         bool added;
 
-        if (sv->main_pid == 0)
-            continue;           /* down: keep the last known main pid */
+        if (sv->main_pid == 0) {
+            /* down, and seen so (main pid 0): its return is a recovery the
+             * monitor saw coming, counted as a restart, not a WARNING */
+            if ((e = hf_process_memory_entry_find(mem, sv->name))) {
+                e->main_pid = 0;
+                e->start_ticks = 0;
+                sv->restarts = e->restarts;
+            }
+            continue;
+        }
         e = hf_process_memory_entry_get(mem, sv->name, &added);
         if (!e)
             return -ENOMEM;
-        if (!added && (e->main_pid != sv->main_pid || e->start_ticks != sv->main_start_ticks))
+        if (!added && e->main_pid == 0)
+            e->restarts++;      /* back after an outage this memory saw */
+        else if (!added && (e->main_pid != sv->main_pid || e->start_ticks != sv->main_start_ticks)) {
             sv->restarted = true;
+            e->restarts++;
+        }
+        sv->restarts = e->restarts;
         sv->prev_main_pid = e->main_pid;
         e->main_pid = sv->main_pid;
         e->start_ticks = sv->main_start_ticks;

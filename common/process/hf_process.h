@@ -77,8 +77,11 @@ typedef struct hf_process_service {
     bool argv0_only;                /* some process was matched by argv[0] only: its
                                      * /proc/<pid>/exe was unreadable (an unprivileged
                                      * caller), so identity is not exact */
-    bool restarted;                 /* main pid differs from the memory's */
+    bool restarted;                 /* main pid differs from the memory's (a restart
+                                     * between two probes; not a return after an outage
+                                     * the memory saw: that is main pid 0 in it) */
     pid_t prev_main_pid;            /* the memory's main pid (0: none known) */
+    unsigned long long restarts;    /* the memory's restart count, this one included */
     char note[HF_ERR_MAX];          /* e.g. a stale pidfile; "" when none */
 } hf_process_service;
 
@@ -92,12 +95,15 @@ typedef struct hf_process_result {
 
 /* Restart memory: last known main pid per service name. Zero-initialise;
  * owned by the caller, updated by hf_process_probe, freed with
- * hf_process_memory_free. While a service is down its entry is kept, so a
- * restart across an outage still shows as a main pid change. */
+ * hf_process_memory_free. A probe that finds a service down sets its main
+ * pid to 0 (saved as such): its return is then a recovery the monitor saw
+ * coming, counted in restarts but not flagged restarted. A main pid change
+ * between two probes that both saw the service up is flagged restarted. */
 typedef struct hf_process_memory_entry {
     char name[HF_PROCESS_NAME_MAX];
     pid_t main_pid;
     unsigned long long start_ticks; /* tells pid reuse apart */
+    unsigned long long restarts;    /* restarts seen since this memory began (not saved) */
 } hf_process_memory_entry;
 
 typedef struct hf_process_memory {

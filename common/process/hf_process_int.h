@@ -93,6 +93,8 @@ int hf_proc_parse_pid(const char *s, pid_t *out);
 
 /* The memory entry of a service, added (zeroed, *added = true) when missing.
  * NULL when out of memory. Owned by mem. (hf_process_memory.c) */
+/* The entry of name, or NULL. */
+hf_process_memory_entry *hf_process_memory_entry_find(hf_process_memory *mem, const char *name);
 hf_process_memory_entry *hf_process_memory_entry_get(hf_process_memory *mem, const char *name,
                                                      bool *added);
 

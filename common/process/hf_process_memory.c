@@ -22,6 +22,14 @@ void hf_process_memory_free(hf_process_memory *mem)
     memset(mem, 0, sizeof(*mem));
 }
 
+hf_process_memory_entry *hf_process_memory_entry_find(hf_process_memory *mem, const char *name)
+{
+    for (size_t i = 0; i < mem->n; i++)
+        if (strcmp(mem->entries[i].name, name) == 0)
+            return &mem->entries[i];
+    return NULL;
+}
+
 hf_process_memory_entry *hf_process_memory_entry_get(hf_process_memory *mem, const char *name,
                                                      bool *added)
 {
@@ -57,7 +65,7 @@ static int memory_line(hf_process_memory *mem, const char *line)
     unsigned long long ticks;
 
     if (sscanf(line, "%64s %lld %llu %c", name, &pid, &ticks, &extra) != 3 ||
-        strlen(name) >= HF_PROCESS_NAME_MAX || pid <= 0 || pid > 0x7fffffff)
+        strlen(name) >= HF_PROCESS_NAME_MAX || pid < 0 || pid > 0x7fffffff)
         return -EINVAL;
     return memory_set(mem, name, (pid_t)pid, ticks);
 }

@@ -43,6 +43,11 @@
 
 /* Our own state (incremental offsets, aggregates); also moved by root. */
 #define HF_DEFAULT_STATE_DIR    "/var/lib/helixflow-monitoring"
+/* The collectd plugin's (its own, so a Nagios check on the same host never
+ * advances the plugin's offsets), and how often it saves its state
+ * (seconds; and at shutdown). */
+#define HF_DEFAULT_COLLECTD_STATE_DIR "/var/lib/collectd/helixflow"
+#define HF_COLLECTD_SAVE_S      300
 
 /* Every check: give up (UNKNOWN) after this many seconds. */
 #define HF_DEFAULT_TIMEOUT_S    "10"

@@ -141,7 +141,8 @@ int hfn_out_render(hf_buf *b, const hfn_out_opts *o, const hfn_part *parts, size
         snprintf(prefix, sizeof(prefix), "%s%s", parts[i].name ? parts[i].name : "",
                  parts[i].name ? "_" : "");
         for (size_t j = 0; j < parts[i].report->nm; j++)
-            hfn_out_perf(&perf, prefix, &parts[i].report->m[j]);
+            if (parts[i].report->m[j].use & HF_METRIC_PERFDATA)
+                hfn_out_perf(&perf, prefix, &parts[i].report->m[j]);
     }
     if (perf.len)
         hf_buf_printf(b, " | %s", hf_buf_str(&perf));

@@ -15,6 +15,7 @@
 #include "hf_check.h"
 #include "hf_check_days.h"
 #include "hf_check_judge.h"
+#include "test_metric_helpers.h"
 
 static int set(hf_settings *s, const char *name, const char *value, char *err, size_t n)
 {
@@ -167,7 +168,8 @@ static void test_judge_states(void **state)
     assert_string_equal(hf_buf_str(&rep.summary), "3 of 3 services running");
     assert_string_equal(rep.f[0].text, "api-gateway: 2 processes, main pid 100, up 61 s (scan)");
     assert_string_equal(rep.f[0].code, "service.up");
-    assert_int_equal(rep.nm, 18);
+    assert_int_equal(nperf(&rep), 18);
+    assert_true(value_of(&rep, "api-gateway", "up") == 1);
     assert_string_equal(rep.m[0].label, "api-gateway");
     assert_string_equal(rep.m[0].crit.text, "1:");
     assert_string_equal(rep.m[1].label, "api-gateway_rss");

@@ -114,7 +114,7 @@ static void metric_is(const hf_report *r, const char *label, double v, const cha
     assert_string_equal(m->unit, unit);
     assert_string_equal(m->warn.set ? m->warn.text : "", warn);
     assert_string_equal(m->crit.set ? m->crit.text : "", crit);
-    assert_string_equal(m->object, "metrics");
+    assert_string_equal(m->object, "");
 }
 
 static void judge(const hf_settings *s, const hf_check_api_probe *p, hf_prom_api_state *st,
@@ -146,7 +146,7 @@ static void test_first_run_ok(void **state)
     finding(&r, "api.source", HF_OK, "metrics", "latency from api_request_duration_seconds histogram "
             "buckets: p50 0.100 s, p95 0.750 s, p99 2.500 s");
     finding(&r, "api.signal", HF_OK, "metrics", "queue 6 (helixflow_queue_depth)");
-    assert_int_equal(r.nm, 7);
+    assert_int_equal(nperf(&r), 7);
     metric_is(&r, "rate", NAN, "", "", "");
     metric_is(&r, "requests", 10000, "c", "", "");
     metric_is(&r, "errors", 0.6, "%", "1", "5");
@@ -212,7 +212,7 @@ static void test_page_problems(void **state)
         judge(&s, &p, NULL, &r);
         assert_int_equal(r.state, HF_UNKNOWN);
         finding(&r, cases[i].code, HF_UNKNOWN, "metrics", cases[i].text);
-        assert_int_equal(r.nm, 0);
+        assert_int_equal(nperf(&r), 0);
         hf_report_free(&r);
     }
     page(&p, "x 1\n", T0);

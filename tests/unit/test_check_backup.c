@@ -161,7 +161,8 @@ static void test_ok(void **state)
     assert_finding(&r, 2, HF_OK, "backup.ok", BASE ": quick_check ok");
     assert_string_equal(hf_buf_str(&r.summary),
                         BASE ": 3.2 hours old, 81920 bytes (+2.4% vs previous), quick_check ok");
-    assert_int_equal(r.nm, 3);
+    assert_int_equal(nperf(&r), 3);
+    assert_true(value_of(&r, "", "ok") == 1);
     assert_metric(&r, "age", 11520, "s", "93600", "180000", 0, NAN);
     assert_metric(&r, "size", 81920, "B", "", "", 0, NAN);
     assert_metric(&r, "size_change", 2.4, "%", "-50:", "", NAN, NAN);
@@ -173,7 +174,7 @@ static void test_ok(void **state)
     assert_finding(&r, 1, HF_OK, "backup.ok", BASE " is 81920 bytes");
     assert_finding(&r, 2, HF_OK, "backup.ok", BASE ": quick_check ok (the verdict kept for this unchanged file)");
     assert_string_equal(hf_buf_str(&r.summary), BASE ": 3.2 hours old, 81920 bytes, quick_check ok");
-    assert_int_equal(r.nm, 2);                  /* no previous: no size_change */
+    assert_int_equal(nperf(&r), 2);            /* no previous: no size_change */
     hf_report_free(&r);
 
     set(&s, "no-quick-check", NULL);
@@ -263,7 +264,8 @@ static void test_missing(void **state)
     assert_int_equal(r.state, HF_CRITICAL);
     assert_int_equal(r.nf, 1);
     assert_finding(&r, 0, HF_CRITICAL, "backup.missing", "no backup matches /opt/helixflow/backups/*.db");
-    assert_int_equal(r.nm, 0);
+    assert_int_equal(nperf(&r), 0);
+    assert_true(value_of(&r, "", "ok") == 0);
     hf_report_free(&r);
     set(&s, "root", "/srv/hf");                 /* the default glob moves under root */
     res.excluded_live = true;
@@ -293,7 +295,7 @@ static void test_unknown(void **state)
     judge(&s, &res, &r);
     assert_int_equal(r.state, HF_UNKNOWN);
     assert_finding(&r, 2, HF_UNKNOWN, "backup.unchecked", BASE ": quick_check did not finish in time");
-    assert_int_equal(r.nm, 3);
+    assert_int_equal(nperf(&r), 3);
     hf_report_free(&r);
     memset(&res, 0, sizeof(res));
     snprintf(res.err, sizeof(res.err), "glob /b/*.db: read error");
@@ -301,7 +303,7 @@ static void test_unknown(void **state)
     assert_int_equal(r.state, HF_UNKNOWN);
     assert_int_equal(r.nf, 1);
     assert_finding(&r, 0, HF_UNKNOWN, "backup.probe", "glob /b/*.db: read error");
-    assert_int_equal(r.nm, 0);
+    assert_int_equal(nperf(&r), 0);
     hf_report_free(&r);
     hf_settings_free(&s);
 }
@@ -412,7 +414,7 @@ static void write_file(const char *path, const char *data, size_t len)
 static void assert_checked_afresh(const hf_report *r)
 {
     find_text(r, BASE ": quick_check ok");
-    assert_int_equal(r->nm, 2);
+    assert_int_equal(nperf(r), 2);
 }
 
 static void assert_reset(const hf_report *r, const char *path, const char *why)

@@ -140,7 +140,7 @@ static void test_ok(void **state)
     finding(&r, 4, HF_OK, "", "db.ok", "simple query took 0.3 ms");
     finding(&r, 5, HF_OK, "", "db.ok", "table inference_requests: at most 20022 rows");
     finding(&r, 6, HF_OK, "", "db.ok", "table models: at most 3 rows");
-    assert_int_equal(r.nm, 4 * 4 + 1 + 4 + 1 + 1 + 2);
+    assert_int_equal(nperf(&r), 4 * 4 + 1 + 4 + 1 + 1 + 2);
     assert_string_equal(r.m[0].label, "req_1h");
     metric_is(&r, "req_1h", "1h", "requests", 45, "", "-", "-");
     metric_is(&r, "err_rate_1h", "1h", "error_rate", 0, "%", "-", "-");
@@ -246,7 +246,7 @@ static void failed(hf_db_status st, const char *err, hf_state want, const char *
     assert_int_equal(r.state, want);
     assert_int_equal(r.nf, 1);
     finding(&r, 0, want, "", code, err);
-    assert_int_equal(r.nm, 0);
+    assert_int_equal(nperf(&r), 0);
     assert_int_equal(r.summary.len, 0);
     hf_report_free(&r);
     hf_settings_free(&s);

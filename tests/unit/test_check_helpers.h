@@ -6,6 +6,8 @@
 
 #include <string.h>
 
+#include "test_metric_helpers.h"
+
 /* Setting name := value, which must be accepted. */
 static inline void set(hf_settings *s, const char *name, const char *value)
 {

@@ -108,7 +108,7 @@ static void metric_is(const hf_report *r, const char *label, double v, const cha
     assert_string_equal(m->unit, unit);
     assert_string_equal(m->warn.set ? m->warn.text : "", warn);
     assert_string_equal(m->crit.set ? m->crit.text : "", crit);
-    assert_string_equal(m->object, "health");
+    assert_string_equal(m->object, "");
 }
 
 static void judge(const hf_settings *s, const hf_check_http_get *g, hf_report *r)
@@ -135,7 +135,9 @@ static void test_ok(void **state)
     finding(&r, "http.cert", HF_OK, "health", "certificate 364.9 days left");
     finding(&r, "http.answered", HF_OK, "health", URL ": dns 0.000 s, connected 0.000 s, tls done 0.004 s, "
             "first byte 0.045 s, total 0.045 s");
-    assert_int_equal(r.nm, 8);
+    assert_int_equal(nperf(&r), 8);
+    assert_true(value_of(&r, "", "up") == 1);
+    assert_true(value_of(&r, "", "status") == 200);
     metric_is(&r, "time", 0.045, "s", "0.2", "1");
     assert_true(metric(&r, "time")->min == 0 && isnan(metric(&r, "time")->max));
     metric_is(&r, "dns", 0.018, "ms", "", "");
@@ -177,7 +179,7 @@ static void test_plain_http_model(void **state)
     assert_string_equal(hf_buf_str(&r.summary), "200 OK in 0.045 s, 106 bytes, model helixflow-7b listed");
     finding(&r, "http.answered", HF_OK, "models", "http://localhost:8443/v1/models: dns 0.000 s, "
             "connected 0.000 s, first byte 0.045 s, total 0.045 s");
-    assert_int_equal(r.nm, 6);                  /* no tls phase, no cert_days */
+    assert_int_equal(nperf(&r), 6);             /* no tls phase, no cert_days */
     assert_null(find_code(&r, "http.cert"));
     hf_report_free(&r);
     g.res.model_ok = false;
@@ -286,7 +288,7 @@ static void test_timeout(void **state)
     assert_int_equal(r.state, HF_UNKNOWN);
     assert_int_equal(r.nf, 1);
     finding(&r, "http.timeout", HF_UNKNOWN, "health", "timed out after 2.06 s: " TIMEOUT_ERR);
-    assert_int_equal(r.nm, 1);                  /* time only */
+    assert_int_equal(nperf(&r), 1);                  /* time only */
     metric_is(&r, "time", 2.0634, "s", "0.2", "3");
     hf_report_free(&r);
     /* beyond it: the server is at least that slow */
@@ -371,7 +373,7 @@ static void test_failures(void **state)
     assert_int_equal(r.nf, 2);
     assert_string_equal(r.f[0].text, "certificate not trusted: certificate has expired (" URL ")");
     assert_string_equal(r.f[1].text, "certificate expired 5.0 days ago");
-    assert_int_equal(r.nm, 2);                  /* time and cert_days */
+    assert_int_equal(nperf(&r), 2);                  /* time and cert_days */
     metric_is(&r, "cert_days", -5.0, "d", "30:", "7:");
     hf_report_free(&r);
     hf_settings_free(&s);

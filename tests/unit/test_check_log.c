@@ -18,6 +18,7 @@
 
 #include "hf_check.h"
 #include "hf_check_judge.h"
+#include "test_metric_helpers.h"
 
 #define T0 1800000000.0         /* 2027-01-15 08:00:00 UTC: a whole hour */
 
@@ -279,7 +280,7 @@ static void test_judge_ok(void **state)
     check_finding(&j.rep, "log.warnings", HF_OK, "warning", "0 warning lines in the last 15 minutes in 4 files");
     check_finding(&j.rep, "log.critical", HF_OK, "critical", "0 critical lines in the last 15 minutes in 4 files");
     check_finding(&j.rep, "log.security", HF_OK, "security", "0 security events in 30 days (0 new)");
-    assert_int_equal(j.rep.nm, 5);
+    assert_int_equal(nperf(&j.rep), 5);
     check_metric(&j.rep, "errors", 0, "", "0", "50");
     check_metric(&j.rep, "warnings", 0, "", NULL, NULL);
     check_metric(&j.rep, "critical", 0, "", "0", "0");

@@ -160,7 +160,7 @@ static void test_ok(void **state)
     assert_finding(&r, 4, HF_OK, "cpu", "resources.cpu", "cpu 60.0% busy");
     assert_string_equal(hf_buf_str(&r.summary),
                         "disk 41.2%, inodes 3.0%, memory 75.0%, load 0.10/core, cpu 60.0%");
-    assert_int_equal(r.nm, 11);
+    assert_int_equal(nperf(&r), 11);
     assert_metric(&r, "disk_used_pct", "disk", "used_pct", 41.23, "%", "80", "90", 0, 100);
     assert_metric(&r, "disk_used", "disk", "used", 41234000000.0, "B", "", "", 0, 100000000000.0);
     assert_metric(&r, "inodes_used_pct", "inodes", "used_pct", 3, "%", "80", "90", 0, 100);
@@ -266,7 +266,7 @@ static void test_probe_failed(void **state)
     assert_int_equal(r.nf, 1);
     assert_finding(&r, 0, HF_UNKNOWN, "", "resources.probe",
                    "cannot read resources: /proc/meminfo: line 2: malformed MemAvailable value");
-    assert_int_equal(r.nm, 0);
+    assert_int_equal(nperf(&r), 0);
     assert_int_equal(r.summary.len, 0);
     hf_report_free(&r);
     hf_settings_free(&s);
@@ -389,7 +389,7 @@ static void assert_evaluated(const hf_report *r)
     const hf_finding *f = need_code(r, "resources.memory");
 
     assert_string_equal(f->text, "memory 75.0% used");
-    assert_int_equal(r->nm, 11);
+    assert_int_equal(nperf(r), 11);
 }
 
 /* One state.reset WARNING naming the file and saying why. */

@@ -371,6 +371,55 @@ static void test_memory_file(void **state)
     hf_process_memory_free(&mem);
 }
 
+/* An outage the memory saw (main pid 0): the return is no surprise restart
+ * but is counted; a service found down gets main pid 0; "name 0 0" loads
+ * (a negative pid does not). */
+static void test_restart_memory_outage(void **state)
+{
+    char dir[] = "/tmp/hf-test-process-XXXXXX", path[HF_PATH_MAX], err[HF_ERR_MAX];
+    hf_process_cfg c = base_cfg(five, 5);
+    hf_process_memory mem = {0}, back = {0};
+    hf_process_result r;
+
+    (void)state;
+    assert_int_equal(hf_process_probe(&c, &mem, &r), 0);
+    hf_process_result_free(&r);
+    mem.entries[0].main_pid = 0;                /* api-gateway: seen down last time */
+    mem.entries[0].start_ticks = 0;
+    assert_int_equal(hf_process_probe(&c, &mem, &r), 0);
+    assert_false(r.services[0].restarted);      /* back: a recovery */
+    assert_int_equal(r.services[0].restarts, 1);
+    assert_int_equal(mem.entries[0].main_pid, 100);
+    assert_int_equal(r.services[1].restarts, 0);
+    hf_process_result_free(&r);
+    assert_int_equal(hf_process_probe(&c, &mem, &r), 0);
+    assert_int_equal(r.services[0].restarts, 1);    /* counted once */
+    hf_process_result_free(&r);
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof(path), "%s/service.state", dir);
+    /* monitoring is down in the fixture: its entry gets main pid 0 */
+    write_sealed(path, "monitoring 42 7\n");
+    assert_int_equal(hf_process_memory_load(&back, path, err, sizeof(err)), 0);
+    assert_int_equal(hf_process_probe(&c, &back, &r), 0);
+    assert_string_equal(back.entries[0].name, "monitoring");
+    assert_int_equal(back.entries[0].main_pid, 0);
+    assert_int_equal(back.entries[0].start_ticks, 0);
+    hf_process_result_free(&r);
+    hf_process_memory_free(&back);
+
+    write_sealed(path, "api-gateway 0 0\n");
+    assert_int_equal(hf_process_memory_load(&back, path, err, sizeof(err)), 0);
+    assert_int_equal(back.n, 1);
+    assert_int_equal(back.entries[0].main_pid, 0);
+    hf_process_memory_free(&back);
+    write_sealed(path, "api-gateway -1 0\n");
+    assert_int_equal(hf_process_memory_load(&back, path, err, sizeof(err)), -EINVAL);
+    hf_process_memory_free(&back);
+    unlink(path);
+    rmdir(dir);
+    hf_process_memory_free(&mem);
+}
+
 static void test_bad_config(void **state)
 {
     hf_process_service_cfg bad[] = {{.name = "a b"}};
@@ -552,6 +601,7 @@ int main(void)
         cmocka_unit_test(test_pidfile),
         cmocka_unit_test(test_restart_memory),
         cmocka_unit_test(test_memory_file),
+        cmocka_unit_test(test_restart_memory_outage),
         cmocka_unit_test(test_bad_config),
         cmocka_unit_test(test_real_proc_self),
         cmocka_unit_test(test_unprivileged_argv0_fallback),
