@@ -8,8 +8,8 @@
 # four logs. All of it runs for the whole script, so every side reads the
 # same inputs.
 #
-# Three collectd configurations, each `collectd -f` with Interval
-# BENCH_INTERVAL (1 s), csv (DataDir in the temp dir) and unixsock loaded:
+# collectd configurations, each `collectd -f` with Interval BENCH_INTERVAL
+# (1 s), csv (DataDir in the temp dir) and unixsock loaded:
 #   idle      no read plugin: collectd's own cost, subtracted from the others
 #   baseline  processes (ProcessMatch for the five services, by exe path at
 #             the start of the command line) + tail (each of the four logs,
@@ -17,21 +17,29 @@
 #             regexes made case-insensitive with bracket expressions: tail's
 #             regcomp has no REG_ICASE)
 #   ours      LoadPlugin helixflow, the default configuration: only Root (the
-#             test bed) and StateDir (a temp dir, kept across repeats, as a
-#             host keeps /var/lib/collectd/helixflow)
-# Each repeat (BENCH_REPEAT, 3) runs idle, baseline and ours one after the
-# other. A run: start collectd, wait BENCH_WARMUP (5) intervals (ours: also
-# until its database values are listed, i.e. the first read of the database
-# is done), then read the process's CPU clock (clock_gettime on the process
-# CPU-time clock of the pid: user+sys of every thread, ns) at the start and
-# at the end of BENCH_INTERVALS (60) intervals, and VmRSS at the end.
-# CPU per interval = (end - start) / intervals; per repeat, minus the idle
-# run of the same repeat; the figure is the median over repeats.
+#             test bed) and StateDir (a temp dir, kept across runs, as a host
+#             keeps /var/lib/collectd/helixflow). The test bed's services are
+#             plain processes, so the service block scans /proc.
+#   ours-cg   the same, with the services' processes in systemd-style unit
+#             cgroups (helixflow-<svc>.service, as a systemd host runs them):
+#             every block listed with its defaults, the Services block with
+#             CgroupRoot at those units. Only when cgroup v2 is writable.
+# Before the repeats, ours starts once with an empty StateDir (the first read
+# of the 10 M rows, the backup's quick_check): its start-up cost is printed,
+# outside the bars. Each repeat (BENCH_REPEAT, 3) then runs every side one
+# after the other: start collectd, wait BENCH_WARMUP (5) intervals (ours:
+# after its database and backup values are listed), read the process's CPU
+# clock (clock_gettime on the pid's process CPU-time clock: user+sys of every
+# thread, ns) at the start and the end of BENCH_INTERVALS (60) intervals,
+# and VmRSS at the end. CPU per interval = (end - start) / intervals elapsed,
+# minus the idle run of the same repeat; figures are medians over repeats.
+# With BENCH_SPLIT=1 (default) the baseline's two plugins are also run alone
+# once (BENCH_SPLIT_INTERVALS, 20), to show where its cost is.
 # Bars (issue 6): ours <= 5 ms CPU per interval; baseline / ours >= 3 x;
-# RSS ours - idle <= 8 MiB.
+# VmRSS ours - idle <= 8 MiB.
 #
 # Environment: HF_BUILD_DIR (default build), the BENCH_* above. Without
-# $HF_BUILD_DIR/plugins/collectd/helixflow.so the ours side is SKIPPED (the
+# $HF_BUILD_DIR/plugins/collectd/helixflow.so the ours sides are SKIPPED (the
 # baseline still runs). Every process it starts is stopped on exit (trap).
 set -u
 cd "$(dirname "$0")/.."
@@ -49,10 +57,12 @@ ROWS=${BENCH_ROWS:-10000000}
 N_EXTRA=${BENCH_PROCS:-2000}
 INTERVAL=${BENCH_INTERVAL:-1}
 N=${BENCH_INTERVALS:-60}
+N_SPLIT=${BENCH_SPLIT_INTERVALS:-20}
 REPEAT=${BENCH_REPEAT:-3}
 WARMUP=${BENCH_WARMUP:-5}
 LOG_RATE=${BENCH_LOG_RATE:-100}
 SERVICES="api-gateway api-gateway-grpc auth-service inference-pool monitoring"
+CG_BASE=/sys/fs/cgroup/unified
 
 die() { echo "bench_collectd: $*" >&2; exit 1; }
 
@@ -65,14 +75,23 @@ TMP=$(mktemp -d "${TMPDIR:-/tmp}/hf-bench-collectd.XXXXXX") || exit 1
 SPAWNERS=()
 FEEDER=
 CD_PID=
+CG_DIR=
+CG_MOVED=()
 
 cleanup() {
-    local p
+    local p e
     if [ -n "$CD_PID" ]; then kill -TERM "$CD_PID" 2>/dev/null; wait "$CD_PID" 2>/dev/null; fi
     [ -n "$FEEDER" ] && { kill -TERM "$FEEDER" 2>/dev/null; wait "$FEEDER" 2>/dev/null; }
     for p in "${SPAWNERS[@]}"; do kill -TERM "$p" 2>/dev/null; done
     for p in "${SPAWNERS[@]}"; do wait "$p" 2>/dev/null; done
+    for e in "${CG_MOVED[@]}"; do
+        [ -d "/proc/${e%% *}" ] && echo "${e%% *}" >"$CG_BASE${e#* }/cgroup.procs" 2>/dev/null
+    done
     "$TESTBED" down "$TMP/tb" --purge >/dev/null 2>&1
+    if [ -n "$CG_DIR" ] && [ -d "$CG_DIR" ]; then
+        find "$CG_DIR" -mindepth 1 -depth -type d -exec rmdir {} + 2>/dev/null
+        rmdir "$CG_DIR" 2>/dev/null
+    fi
     rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -96,7 +115,8 @@ spawn() {
 cpu_ns() {
     python3 -c 'import sys, time; p = int(sys.argv[1]); print(time.clock_gettime_ns(((~p) << 3) | 2))' "$1"
 }
-rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
+# status_kib PID FIELD: a field of /proc/PID/status in KiB (VmRSS, RssAnon, RssFile)
+status_kib() { awk -v f="$2:" '$1 == f {print $2}' "/proc/$1/status"; }
 
 # ci WORD: a case-insensitive bracket expression for WORD (tail: no REG_ICASE)
 ci() {
@@ -116,7 +136,8 @@ t0=$SECONDS
 . "$TMP/tb/testbed.env"
 BIN=$(realpath "$HF_BIN_DIR")
 LOGS=("$HF_LOG_DIR"/*.log)
-echo "   test bed at $HF_ROOT: $ROWS rows ($(stat -c %s "$HF_DB") bytes), writer 50 rows/s, up in $((SECONDS - t0)) s"
+BACKUPS=("$HF_BACKUP_DIR"/*.db)
+echo "   test bed at $HF_ROOT: $ROWS rows ($(stat -c %s "$HF_DB") bytes; backup $(stat -c %s "${BACKUPS[0]}") bytes), writer 50 rows/s, up in $((SECONDS - t0)) s"
 spawn "$N_EXTRA"
 echo "   $(nprocs) processes on the host ($N_EXTRA extra)"
 
@@ -143,6 +164,22 @@ while True:
 PY
 FEEDER=$!
 echo "   log feeder: $LOG_RATE lines/s (mixed) over ${#LOGS[@]} logs: ${LOGS[*]##*/}"
+
+# the services in unit cgroups (for ours-cg; the other sides do not look)
+cg_ok=0
+if mkdir "$CG_BASE/hf-bench-collectd-$$" 2>/dev/null; then
+    CG_DIR=$CG_BASE/hf-bench-collectd-$$
+    cg_ok=1
+    for s in $SERVICES; do mkdir "$CG_DIR/helixflow-$s.service" || cg_ok=0; done
+    for d in /proc/[0-9]*; do
+        exe=$(readlink "$d/exe" 2>/dev/null) || continue
+        for s in $SERVICES; do
+            [ "$exe" = "$BIN/$s" ] || continue
+            CG_MOVED+=("${d#/proc/} $(sed -n 's/^0:://p' "$d/cgroup")")
+            echo "${d#/proc/}" >"$CG_DIR/helixflow-$s.service/cgroup.procs" || cg_ok=0
+        done
+    done
+fi
 
 # --- configurations
 PLUGDIR=$TMP/plugins
@@ -188,7 +225,7 @@ conf_tail() {
 conf() {
     local name=$1 w=$TMP/$1 types=\"/usr/share/collectd/types.db\"
     mkdir -p "$w/csv"
-    [ "$name" = ours ] && types+=" \"$(realpath "$HF_TYPES")\""
+    case $name in ours*) types+=" \"$(realpath "$HF_TYPES")\"" ;; esac
     cat >"$w/collectd.conf" <<EOF
 Hostname "bench"
 FQDNLookup false
@@ -227,19 +264,63 @@ LoadPlugin helixflow
 </Plugin>
 EOF
         ;;
+    ours-cg)
+        # every default block, listed: collectd's parser drops an empty
+        # block, so each has a key (its Interval, the global one). The same
+        # StateDir as ours: the blocks other than Services have the same
+        # settings, so the same state files (warm after the first start).
+        mkdir -p "$TMP/ours-state"
+        cat >>"$w/collectd.conf" <<EOF
+PluginDir "$PLUGDIR"
+LoadPlugin helixflow
+<Plugin helixflow>
+  Root "$HF_ROOT"
+  StateDir "$TMP/ours-state"
+  <Services>
+    CgroupRoot "$CG_DIR"
+  </Services>
+  <Resources>
+    Interval $INTERVAL
+  </Resources>
+  <Endpoint "health">
+    Interval $INTERVAL
+  </Endpoint>
+  <Metrics "gateway">
+    Interval $INTERVAL
+  </Metrics>
+  <Certificates>
+    Interval $INTERVAL
+  </Certificates>
+  <Database>
+    Interval $INTERVAL
+  </Database>
+  <Backups>
+    Interval $INTERVAL
+  </Backups>
+  <Logs>
+    Interval $INTERVAL
+  </Logs>
+</Plugin>
+EOF
+        ;;
     esac
 }
-conf idle
-conf baseline
-conf processes
-conf tail
-[ "$have_ours" = 1 ] && conf ours
+sides="idle baseline"
+for s in idle baseline processes tail; do conf "$s"; done
+if [ "$have_ours" = 1 ]; then
+    conf ours
+    sides+=" ours"
+    if [ "$cg_ok" = 1 ]; then
+        conf ours-cg
+        sides+=" ours-cg"
+    fi
+fi
 
-# run_side NAME REPEAT: one measured run; sets R_CPU (ms per interval), R_RSS
-# (KiB), R_VALUES (values listed) and, for the first run of ours, R_FIRST (s
-# of CPU until the database values were listed)
-run_side() {
-    local name=$1 r=$2 w=$TMP/$1 i a b t_a t_b
+# start_side NAME: start collectd with NAME's configuration (CD_PID), wait
+# for its socket; for ours*, also until its database and backup values are
+# listed (their first reads done). Sets R_START (s of CPU until then).
+start_side() {
+    local name=$1 w=$TMP/$1 i
     rm -f "$w/sock"
     "$COLLECTD" -f -C "$w/collectd.conf" >>"$w/stdout" 2>&1 &
     CD_PID=$!
@@ -250,36 +331,49 @@ run_side() {
     done
     kill -0 "$CD_PID" 2>/dev/null || { tail -n 20 "$w/collectd.log" "$w/stdout" >&2; die "$name: collectd exited"; }
     [ -S "$w/sock" ] || die "$name: no unixsock after 10 s"
-    R_FIRST=
-    if [ "$name" = ours ]; then
-        # the database block's first read (a backfill on an empty StateDir)
+    R_START=
+    case $name in ours*)
         for ((i = 0; i < 3000; i++)); do
-            "$COLLECTDCTL" -s "$w/sock" listval 2>/dev/null | grep -q '/helixflow-db' && break
-            kill -0 "$CD_PID" 2>/dev/null || die "ours: collectd exited (see $w/collectd.log)"
+            "$COLLECTDCTL" -s "$w/sock" listval 2>/dev/null >"$w/listval.now"
+            grep -q '/helixflow-db' "$w/listval.now" && grep -q '/helixflow-backup' "$w/listval.now" && break
+            kill -0 "$CD_PID" 2>/dev/null || die "$name: collectd exited (see $w/collectd.log)"
             sleep 0.1
         done
-        R_FIRST=$(echo "$(cpu_ns "$CD_PID") / 1000000000" | bc -l)
-        [ "$i" -lt 3000 ] || echo "   ours: no helixflow-db value after 300 s; measuring anyway"
-    fi
+        [ "$i" -lt 3000 ] || echo "   $name: no helixflow-db/backup value after 300 s; measuring anyway"
+        R_START=$(echo "$(cpu_ns "$CD_PID") / 1000000000" | bc -l)
+        ;;
+    esac
+}
+
+stop_side() {
+    local i
+    kill -TERM "$CD_PID"
+    for ((i = 0; i < 100; i++)); do kill -0 "$CD_PID" 2>/dev/null || break; sleep 0.1; done
+    kill -0 "$CD_PID" 2>/dev/null && { echo "   collectd did not stop in 10 s; KILL"; kill -KILL "$CD_PID"; }
+    wait "$CD_PID" 2>/dev/null
+    CD_PID=
+}
+
+# run_side NAME TAG INTERVALS: one measured run; sets R_CPU (ms per interval),
+# R_RSS R_ANON R_FILE (KiB), R_VALUES (values listed), R_START (see start_side)
+run_side() {
+    local name=$1 tag=$2 n=$3 w=$TMP/$1 a b t_a t_b
+    start_side "$name"
     sleep "$(echo "$WARMUP * $INTERVAL" | bc -l)"
     t_a=$(date +%s.%N)
     a=$(cpu_ns "$CD_PID")
-    sleep "$(echo "$N * $INTERVAL" | bc -l)"
+    sleep "$(echo "$n * $INTERVAL" | bc -l)"
     b=$(cpu_ns "$CD_PID")
     t_b=$(date +%s.%N)
-    R_RSS=$(rss_kib "$CD_PID")
-    R_VALUES=$("$COLLECTDCTL" -s "$w/sock" listval 2>/dev/null | wc -l)
-    # intervals actually elapsed (the sleeps and probes take a little longer)
+    R_RSS=$(status_kib "$CD_PID" VmRSS) R_ANON=$(status_kib "$CD_PID" RssAnon) R_FILE=$(status_kib "$CD_PID" RssFile)
+    # per interval actually elapsed (the sleeps and probes take a little longer)
     R_CPU=$(python3 -c "import sys; a,b,ta,tb,iv=map(float,sys.argv[1:]); print('%.4f' % ((b-a)/1e6/((tb-ta)/iv)))" "$a" "$b" "$t_a" "$t_b" "$INTERVAL")
-    "$COLLECTDCTL" -s "$w/sock" listval 2>/dev/null | sort >"$w/listval.$r"
+    "$COLLECTDCTL" -s "$w/sock" listval 2>/dev/null | sort >"$w/listval.$tag"
+    R_VALUES=$(wc -l <"$w/listval.$tag")
     while read -r id; do
         echo "$id $("$COLLECTDCTL" -s "$w/sock" getval "$id" 2>/dev/null | tr '\n' ' ')"
-    done <"$w/listval.$r" >"$w/values.$r"
-    kill -TERM "$CD_PID"
-    for ((i = 0; i < 100; i++)); do kill -0 "$CD_PID" 2>/dev/null || break; sleep 0.1; done
-    kill -0 "$CD_PID" 2>/dev/null && { echo "   $name: collectd did not stop in 10 s; KILL"; kill -KILL "$CD_PID"; }
-    wait "$CD_PID" 2>/dev/null
-    CD_PID=
+    done <"$w/listval.$tag" >"$w/values.$tag"
+    stop_side
 }
 
 median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2}'; }
@@ -292,26 +386,47 @@ bar_max() {
     printf '%-60s %8s %s (bar <= %s %s) %s\n' "$label" "$v" "$unit" "$bar" "$unit" "$verdict"
 }
 
-sides="idle baseline"
-[ "$have_ours" = 1 ] && sides+=" ours"
-echo "== $REPEAT repeats of: $sides; each ${N} intervals of ${INTERVAL} s after $WARMUP warm-up intervals"
-declare -A CPU RSS VALS SPLIT
+# --- ours' first start, empty StateDir (outside the bars)
+if [ "$have_ours" = 1 ]; then
+    echo "== ours, first start with an empty StateDir (the first read of $ROWS rows and the backup's quick_check)"
+    t0=$(date +%s.%N)
+    start_side ours
+    t1=$(date +%s.%N)
+    first_cpu=$R_START
+    # then until a whole interval costs less than 50 ms (every first read done)
+    prev=$(cpu_ns "$CD_PID") settle=0
+    for ((i = 0; i < 300 && settle < 2; i++)); do
+        sleep "$INTERVAL"
+        cur=$(cpu_ns "$CD_PID")
+        if [ $(((cur - prev) / 1000000)) -lt 50 ]; then settle=$((settle + 1)); else settle=0; fi
+        prev=$cur
+    done
+    t2=$(date +%s.%N)
+    printf '   %.2f s CPU (%.1f s wall) until its database and backup values were listed; %.2f s CPU (%.1f s wall) until an interval cost < 50 ms\n' \
+        "$first_cpu" "$(echo "$t1 - $t0" | bc -l)" "$(echo "$prev / 1000000000" | bc -l)" "$(echo "$t2 - $t0" | bc -l)"
+    printf '   then VmRSS %d KiB (anon %d, file %d)\n' "$(status_kib "$CD_PID" VmRSS)" "$(status_kib "$CD_PID" RssAnon)" "$(status_kib "$CD_PID" RssFile)"
+    grep -h 'took [0-9.]* seconds' "$TMP/ours/collectd.log" | sed 's/^\[[^]]*\] /   collectd: /; s/, which is above.*//' | head -n 8
+    stop_side
+fi
+
+echo "== $REPEAT repeats of: $sides; each $N intervals of $INTERVAL s after $WARMUP warm-up intervals"
+[ "$have_ours" = 1 ] && [ "$cg_ok" = 0 ] && echo "   (ours-cg SKIPPED: $CG_BASE is not writable: cgroup v2 needed for the unit cgroups)"
+declare -A CPU RSS ANON FILE VALS SPLIT
 for ((r = 1; r <= REPEAT; r++)); do
     for s in $sides; do
-        run_side "$s" "$r"
-        CPU[$s,$r]=$R_CPU RSS[$s,$r]=$R_RSS VALS[$s]=$R_VALUES
+        run_side "$s" "$r" "$N"
+        CPU[$s,$r]=$R_CPU RSS[$s,$r]=$R_RSS ANON[$s,$r]=$R_ANON FILE[$s,$r]=$R_FILE VALS[$s]=$R_VALUES
         extra=
-        [ -n "$R_FIRST" ] && extra=", $(printf '%.2f' "$R_FIRST") s CPU until the first database values"
-        [ -n "$R_FIRST" ] && [ "$r" = 1 ] && extra+=" (empty StateDir: the first read of $ROWS rows)"
-        printf '   repeat %d %-9s %8.3f ms CPU per interval, VmRSS %6d KiB, %4d values%s\n' \
-            "$r" "$s" "$R_CPU" "$R_RSS" "$R_VALUES" "$extra"
+        [ -n "$R_START" ] && extra=", restart: $(printf '%.2f' "$R_START") s CPU until db+backup values"
+        printf '   repeat %d %-9s %8.3f ms CPU per interval, VmRSS %6d KiB (anon %6d, file %6d), %4d values%s\n' \
+            "$r" "$s" "$R_CPU" "$R_RSS" "$R_ANON" "$R_FILE" "$R_VALUES" "$extra"
     done
     if [ "$r" = 1 ] && [ "${BENCH_SPLIT:-1}" = 1 ]; then
         # where the baseline's cost is (once, not part of the bars)
         for s in processes tail; do
-            run_side "$s" "$r"
-            printf '   repeat %d %-9s %8.3f ms CPU per interval, VmRSS %6d KiB, %4d values (the baseline split; once)\n' \
-                "$r" "$s" "$R_CPU" "$R_RSS" "$R_VALUES"
+            run_side "$s" 1 "$N_SPLIT"
+            printf '   repeat %d %-9s %8.3f ms CPU per interval, VmRSS %6d KiB, %4d values (the baseline split; once, %d intervals)\n' \
+                "$r" "$s" "$R_CPU" "$R_RSS" "$R_VALUES" "$N_SPLIT"
             SPLIT[$s]=$(echo "$R_CPU - ${CPU[idle,$r]}" | bc -l)
         done
     fi
@@ -325,44 +440,49 @@ echo "   baseline: $(grep -c '/processes' "$bl") processes values ($(grep -c '/p
 for s in $SERVICES; do
     line="   $(printf '%-17s' "$s") processes plugin: $(val baseline "/processes-$s/ps_count\$")"
     [ "$have_ours" = 1 ] && line+="; helixflow: $(val ours "/helixflow-service-$s/count-processes\$")"
+    [ "$have_ours" = 1 ] && [ "$cg_ok" = 1 ] && line+="; ours-cg: $(val ours-cg "/helixflow-service-$s/count-processes\$")"
     echo "$line"
 done
 for c in error warning critical security; do
     sum=$(awk -v c="/counter-$c\$" '$1 ~ "/tail-" && $1 ~ c {split($2, v, "="); n += v[2]} END {print n + 0}' "$TMP/baseline/values.$REPEAT")
     line="   $(printf '%-17s' "log class $c") tail, 4 logs: $(printf "%.1f" "$sum") lines/s"
-    [ "$have_ours" = 1 ] && line+="; helixflow: $(awk -v c="/helixflow-log[^/]*-$c/" '$1 ~ c {printf "%s %s; ", $1, $2}' "$TMP/ours/values.$REPEAT" | sed 's|bench/||g')"
+    [ "$have_ours" = 1 ] && line+="; helixflow: $(awk -v c="/helixflow-log[^/]*-$c/" '$1 ~ c {printf "%s %s; ", $1, $2}' "$TMP/ours/values.$REPEAT" | sed 's|bench/||g; s/; $//')"
     echo "$line"
 done
 if [ "$have_ours" = 1 ]; then
-    echo "   ours: $(grep -c '/helixflow-' "$TMP/ours/listval.$REPEAT") helixflow values, by kind:" \
-         "$(sed -n 's|^[^/]*/helixflow-\([a-z]*\).*|\1|p' "$TMP/ours/listval.$REPEAT" | sort | uniq -c | awk '{printf "%s %s, ", $2, $1}' | sed 's/, $//')"
+    for s in ours ours-cg; do
+        [ -f "$TMP/$s/listval.$REPEAT" ] || continue
+        echo "   $s: $(grep -c '/helixflow-' "$TMP/$s/listval.$REPEAT") helixflow values, by kind:" \
+             "$(sed -n 's|^[^/]*/helixflow-\([a-z]*\).*|\1|p' "$TMP/$s/listval.$REPEAT" | sort | uniq -c | awk '{printf "%s %s, ", $2, $1}' | sed 's/, $//')"
+    done
 fi
 
 # --- figures
 idle_med=$(median $(for ((r = 1; r <= REPEAT; r++)); do echo "${CPU[idle,$r]}"; done))
-base_d=() ours_d=() rss_d=()
-for ((r = 1; r <= REPEAT; r++)); do
-    base_d+=("$(echo "${CPU[baseline,$r]} - ${CPU[idle,$r]}" | bc -l)")
-    if [ "$have_ours" = 1 ]; then
-        ours_d+=("$(echo "${CPU[ours,$r]} - ${CPU[idle,$r]}" | bc -l)")
-        rss_d+=("$(echo "${RSS[ours,$r]} - ${RSS[idle,$r]}" | bc -l)")
-    fi
-done
-base_med=$(median "${base_d[@]}")
-echo "== medians over $REPEAT repeats (CPU per interval minus the idle collectd's, ${idle_med} ms)"
-printf '   %-44s %8.3f ms CPU per interval\n' "processes + tail (baseline)" "$base_med"
+# med_d SIDE ARRAY: median over repeats of ARRAY[SIDE,r] - ARRAY[idle,r]
+med_d() {
+    local -n arr=$2
+    local r v=()
+    for ((r = 1; r <= REPEAT; r++)); do v+=("$(echo "${arr[$1,$r]} - ${arr[idle,$r]}" | bc -l)"); done
+    median "${v[@]}"
+}
+base_med=$(med_d baseline CPU)
+echo "== medians over $REPEAT repeats (CPU per interval minus the idle collectd's, ${idle_med} ms; VmRSS minus its $(median $(for ((r = 1; r <= REPEAT; r++)); do echo "${RSS[idle,$r]}"; done)) KiB)"
+printf '   %-48s %8.3f ms CPU per interval\n' "processes + tail (baseline)" "$base_med"
 for s in processes tail; do
-    [ -n "${SPLIT[$s]:-}" ] && printf '   %-44s %8.3f ms CPU per interval (repeat 1 only)\n' "  of which $s alone" "${SPLIT[$s]}"
+    [ -n "${SPLIT[$s]:-}" ] && printf '   %-48s %8.3f ms CPU per interval (repeat 1 only)\n' "  of which $s alone" "${SPLIT[$s]}"
 done
 if [ "$have_ours" = 1 ]; then
-    ours_med=$(median "${ours_d[@]}")
-    rss_med=$(median "${rss_d[@]}")
-    rss_mib=$(printf '%.2f' "$(echo "$rss_med / 1024" | bc -l)")
-    printf '   %-44s %8.3f ms CPU per interval\n' "helixflow, default configuration (ours)" "$ours_med"
-    printf '   %-44s %8d KiB (%s MiB) VmRSS over the idle collectd\n' "helixflow RSS added" "${rss_med%.*}" "$rss_mib"
-    bar_max "ours: CPU per interval (median, minus idle)" "$(printf '%.3f' "$ours_med")" ms 5
-    ratio "CPU per interval: processes+tail / helixflow" "$base_med" "$ours_med" 3
-    bar_max "ours: VmRSS added to collectd (median)" "$rss_mib" MiB 8
+    for s in $sides; do
+        case $s in ours) label="helixflow, default configuration" ;; ours-cg) label="helixflow, default, services in unit cgroups" ;; *) continue ;; esac
+        o_cpu=$(med_d "$s" CPU) o_rss=$(med_d "$s" RSS) o_anon=$(med_d "$s" ANON) o_file=$(med_d "$s" FILE)
+        o_mib=$(printf '%.2f' "$(echo "$o_rss / 1024" | bc -l)")
+        printf '   %-48s %8.3f ms CPU per interval\n' "$label ($s)" "$o_cpu"
+        printf '   %-48s %8d KiB (%s MiB) VmRSS added: anon %d KiB, file-backed %d KiB\n' "  its RSS over the idle collectd" "${o_rss%.*}" "$o_mib" "${o_anon%.*}" "${o_file%.*}"
+        bar_max "$s: CPU per interval (median, minus idle)" "$(printf '%.3f' "$o_cpu")" ms 5
+        ratio "$s: CPU per interval, processes+tail / helixflow" "$base_med" "$o_cpu" 3
+        bar_max "$s: VmRSS added to collectd (median)" "$o_mib" MiB 8
+    done
 else
     echo "   ours: SKIPPED: $SO not built (or $HF_TYPES missing); the bars are not measured"
 fi
