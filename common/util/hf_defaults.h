@@ -49,6 +49,32 @@
 #define HF_DEFAULT_COLLECTD_STATE_DIR "/var/lib/collectd/helixflow"
 #define HF_COLLECTD_SAVE_S      300
 
+/* The per-host event ledger (common/ledger): under the state directory,
+ * moved by root like it; rows older than the retention are pruned. */
+#define HF_DEFAULT_LEDGER       "/var/lib/helixflow-monitoring/ledger.db"
+#define HF_DEFAULT_LEDGER_RETENTION_DAYS 400
+
+/* The restart supervisor (common/supervisor): its one root-owned policy
+ * file (never moved by root: it is the host's, not the deployment's), the
+ * command when the policy names none ({service} is replaced inside its
+ * argv element), and the budget: attempts per window, the first gap
+ * between attempts (doubled each time, at most backoff-max), the healthy
+ * time that resets the budget, the command's timeout (then SIGTERM, then
+ * SIGKILL after kill-after) and the health deadline after it. Seconds. */
+#define HF_DEFAULT_RESTART_CONF "/etc/helixflow-monitoring/restart.conf"
+#define HF_DEFAULT_RESTART_COMMAND "/usr/bin/systemctl restart helixflow-{service}.service"
+#define HF_DEFAULT_RESTART_ATTEMPTS 3
+#define HF_DEFAULT_RESTART_WINDOW_S 900
+#define HF_DEFAULT_RESTART_BACKOFF_S 10
+#define HF_DEFAULT_RESTART_BACKOFF_MAX_S 300
+#define HF_DEFAULT_RESTART_RESET_S 600
+#define HF_DEFAULT_RESTART_TIMEOUT_S 60
+#define HF_DEFAULT_RESTART_KILL_AFTER_S 10
+#define HF_DEFAULT_RESTART_VERIFY_S 60
+/* dependencies first: these restart before the gateways */
+#define HF_DEFAULT_RESTART_AFTER "auth-service inference-pool"
+#define HF_DEFAULT_RESTART_DEPENDENTS "api-gateway", "api-gateway-grpc"
+
 /* Every check: give up (UNKNOWN) after this many seconds. */
 #define HF_DEFAULT_TIMEOUT_S    "10"
 
@@ -60,6 +86,9 @@
 #define HF_TARGET_DISK_PCT      80
 #define HF_TARGET_MEM_PCT       90
 #define HF_TARGET_CPU_PCT       80
+#define HF_TARGET_AVAILABILITY_PCT 99.9
+#define HF_TARGET_MTTR_S        900             /* under 15 minutes */
+#define HF_TARGET_MTBF_S        (30 * 86400)    /* over 30 days */
 
 /* service: processes per service (CRITICAL below one) */
 #define HF_THR_SERVICE_CRIT     "1:"

@@ -83,7 +83,19 @@ static int hfc_out_severity(hf_state st)
     return st == HF_CRITICAL ? NOTIF_FAILURE : st == HF_OK ? NOTIF_OKAY : NOTIF_WARNING;
 }
 
-static void hfc_out_note(const hfc_block *b, const hf_transition *t)
+/* Does a value of r carry object? A notification names the object in its
+ * plugin instance only then (a service, a certificate file), so it matches
+ * the values'; an object no value has (the endpoint's role "health", a log
+ * file's path) is in the meta data only. */
+static bool hfc_out_has_object(const hf_report *r, const char *object)
+{
+    for (size_t i = 0; i < r->nm; i++)
+        if ((r->m[i].use & HF_METRIC_VALUE) && strcmp(r->m[i].object, object) == 0)
+            return true;
+    return false;
+}
+
+static void hfc_out_note(const hfc_block *b, const hf_report *cur, const hf_transition *t)
 {
     notification_t n = {0};
 
@@ -91,7 +103,8 @@ static void hfc_out_note(const hfc_block *b, const hf_transition *t)
     n.time = cdtime();
     hf_strlcpy(n.host, hostname_g, sizeof(n.host));
     hf_strlcpy(n.plugin, "helixflow", sizeof(n.plugin));
-    hfc_out_inst(n.plugin_instance, sizeof(n.plugin_instance), b, t->object);
+    hfc_out_inst(n.plugin_instance, sizeof(n.plugin_instance), b,
+                 hfc_out_has_object(cur, t->object) ? t->object : "");
     hf_strlcpy(n.type, "helixflow_state", sizeof(n.type));
     hf_strlcpy(n.type_instance, t->code, sizeof(n.type_instance));
     snprintf(n.message, sizeof(n.message), "%s %s: %s", b->kind->name, hf_state_name(t->to), t->text);
@@ -110,7 +123,7 @@ int hfc_out_notify(const hfc_block *b, const hf_report *prev, const hf_report *c
     int rc = hf_report_transitions(prev, cur, &t, &n);
 
     for (size_t i = 0; rc == 0 && i < n; i++)
-        hfc_out_note(b, &t[i]);
+        hfc_out_note(b, cur, &t[i]);
     hf_transitions_free(t, n);
     return rc;
 }

@@ -11,7 +11,8 @@
  *
  * Notifications: each transition of hf_report_transitions(prev, cur) is one
  * notification: severity FAILURE (CRITICAL), WARNING (WARNING, UNKNOWN),
- * OKAY (back to OK); plugin_instance as the values', type helixflow_state,
+ * OKAY (back to OK); plugin_instance as the values' (the block's, then
+ * -<object> when a value carries that object), type helixflow_state,
  * type_instance the finding's code, message "<kind> <STATE>: <the core's
  * text>", meta data object, code, state, previous_state. A state that
  * persists is no transition, so it notifies once. */
