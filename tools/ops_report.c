@@ -9,10 +9,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "hf_config.h"
 #include "hf_defaults.h"
+#include "hf_ledger.h"
 #include "hf_period.h"
 #include "ops_report_render.h"
 
@@ -22,8 +24,8 @@ static const char ops_report_usage[] =
     "usage: helixflow-ops report daily|weekly|monthly [--end DAY] [--json | --html]\n"
     "       [-o FILE] [--root DIR] [--db PATH] [--table NAME] [--time-col NAME]\n"
     "       [--rt-col NAME] [--status-col NAME] [--error-status VALUE] [--state-dir DIR]\n"
-    "       [--no-state] [--cert-dir DIR] [--no-certs] [--target NAME=VALUE]... [-t SECONDS]\n"
-    "       [--threads N] [-h] [-V]\n";
+    "       [--no-state] [--cert-dir DIR] [--no-certs] [--ledger FILE] [--target NAME=VALUE]...\n"
+    "       [-t SECONDS] [--threads N] [-h] [-V]\n";
 
 static const char ops_report_help[] =
     "The guide's weekly performance, monthly metrics, capacity and uptime reports\n"
@@ -48,6 +50,8 @@ static const char ops_report_help[] =
     "  --no-state             keep nothing: read the days needed every time\n"
     "  --cert-dir DIR         the certificates <name>.crt; default <root>" HF_DEFAULT_CERT_DIR "\n"
     "  --no-certs             no certificate figure\n"
+    "  --ledger FILE          availability, MTTR, MTBF from it; default <root>" HF_DEFAULT_LEDGER "\n"
+    "                         (missing: those three are \"not measured: no ledger\")\n"
     "  --target NAME=VALUE    error_rate (%), p95 (ms), query (ms), disk (%): at most;\n"
     "                         cert_days, availability (%), mtbf (days): at least;\n"
     "                         mttr (min): at most\n"
@@ -60,9 +64,11 @@ static const char ops_report_help[] =
 typedef struct ops_report_args {
     hf_period_config cfg;
     enum { OPS_TEXT, OPS_JSON, OPS_HTML } format;
-    const char *output, *root, *db, *state_dir, *end, *cert_dir;
+    const char *output, *root, *db, *state_dir, *end, *cert_dir, *ledger;
     bool no_state, no_certs;
     char db_buf[HF_PATH_MAX], state_buf[HF_PATH_MAX], cert_buf[HF_PATH_MAX];
+    char ledger_buf[HF_PATH_MAX];
+    hf_period_uptime uptime;
 } ops_report_args;
 
 static int ops_report_bad(const char *fmt, ...) HF_PRINTF(1, 2);
@@ -83,7 +89,7 @@ static int ops_report_bad(const char *fmt, ...)
 static int ops_report_parse(ops_report_args *a, int argc, char **argv)
 {
     enum { O_END = 256, O_JSON, O_HTML, O_ROOT, O_DB, O_TABLE, O_TIME, O_RT, O_STATUS, O_ERR,
-           O_STATE, O_NOSTATE, O_TARGET, O_THREADS, O_CERTDIR, O_NOCERTS };
+           O_STATE, O_NOSTATE, O_TARGET, O_THREADS, O_CERTDIR, O_NOCERTS, O_LEDGER };
     static const struct option lo[] = {
         {"end", required_argument, NULL, O_END}, {"json", no_argument, NULL, O_JSON},
         {"html", no_argument, NULL, O_HTML}, {"output", required_argument, NULL, 'o'},
@@ -96,6 +102,7 @@ static int ops_report_parse(ops_report_args *a, int argc, char **argv)
         {"no-state", no_argument, NULL, O_NOSTATE},
         {"cert-dir", required_argument, NULL, O_CERTDIR},
         {"no-certs", no_argument, NULL, O_NOCERTS},
+        {"ledger", required_argument, NULL, O_LEDGER},
         {"target", required_argument, NULL, O_TARGET},
         {"timeout", required_argument, NULL, 't'},
         {"threads", required_argument, NULL, O_THREADS},
@@ -126,6 +133,7 @@ static int ops_report_parse(ops_report_args *a, int argc, char **argv)
         case O_NOSTATE: a->no_state = true; break;
         case O_CERTDIR: a->cert_dir = optarg; break;
         case O_NOCERTS: a->no_certs = true; break;
+        case O_LEDGER: a->ledger = optarg; break;
         case O_TARGET:
             if (hf_period_target_set(&a->cfg.targets, optarg, err, sizeof(err)) < 0)
                 return ops_report_bad("--target: %s", err);
@@ -166,7 +174,9 @@ static int ops_report_parse(ops_report_args *a, int argc, char **argv)
         hf_path_join(a->state_buf, sizeof(a->state_buf), a->state_dir ? NULL : a->root,
                      a->state_dir ? a->state_dir : HF_DEFAULT_STATE_DIR) < 0 ||
         hf_path_join(a->cert_buf, sizeof(a->cert_buf), a->cert_dir ? NULL : a->root,
-                     a->cert_dir ? a->cert_dir : HF_DEFAULT_CERT_DIR) < 0)
+                     a->cert_dir ? a->cert_dir : HF_DEFAULT_CERT_DIR) < 0 ||
+        hf_path_join(a->ledger_buf, sizeof(a->ledger_buf), a->ledger ? NULL : a->root,
+                     a->ledger ? a->ledger : HF_DEFAULT_LEDGER) < 0)
         return ops_report_bad("%s", "a path is too long");
     a->cfg.db.path = a->db_buf;
     a->cfg.state_dir = a->no_state ? NULL : a->state_buf;
@@ -197,6 +207,63 @@ static int ops_report_write(const char *output, const hf_buf *b)
     return 0;
 }
 
+/* The LEDGER HOOK: availability, MTTR, MTBF and the rest from the ledger
+ * over the report's period [first 00:00, last + 1 00:00) (clipped to now),
+ * every service. A missing ledger is not created: the figures stay "not
+ * measured: no ledger". A ledger that cannot be opened or read is said on
+ * standard error and in the figures' notes; the report still runs. */
+static void ops_report_uptime(ops_report_args *a, double now, hf_period_uptime *u)
+{
+    hf_ledger_cfg lc = {.path = a->ledger_buf};
+    hf_ledger_query q = {.now = now};
+    hf_ledger_stats st;
+    hf_ledger *l = NULL;
+    char err[HF_ERR_MAX];
+    struct stat sb;
+    int64_t first, last;
+    int rc;
+
+    memset(u, 0, sizeof(*u));
+    memset(&st, 0, sizeof(st));
+    snprintf(u->source, sizeof(u->source), "ledger %s", a->ledger_buf);
+    if (lstat(a->ledger_buf, &sb) < 0) {
+        if (errno != ENOENT && errno != ENOTDIR) {
+            snprintf(u->why, sizeof(u->why), "ledger %.180s: %s", a->ledger_buf,
+                     strerror(errno));
+            fprintf(stderr, "helixflow-ops report: %s\n", u->why);
+        }
+        return;
+    }
+    if ((rc = hf_ledger_open(&lc, &l, err, sizeof(err))) < 0) {
+        snprintf(u->why, sizeof(u->why), "%s", err);
+        fprintf(stderr, "helixflow-ops report: %s\n", err);
+        return;
+    }
+    if (rc > 0)         /* recreated beside a bad copy: said, and the figures are the new one's */
+        fprintf(stderr, "helixflow-ops report: %s\n", err);
+    hf_period_bounds(&a->cfg, now, &first, &last);
+    q.from = (double)first * 86400;
+    q.to = (double)(last + 1) * 86400;
+    if (q.from >= now) {
+        snprintf(u->why, sizeof(u->why), "the period has not begun");
+    } else if (hf_ledger_stats_get(l, &q, &st, err, sizeof(err)) < 0) {
+        snprintf(u->why, sizeof(u->why), "%s", err);
+        fprintf(stderr, "helixflow-ops report: %s\n", err);
+    } else {
+        u->known = true;
+        u->measured_s = st.measured_s;
+        u->downtime_s = st.downtime_s;
+        u->availability_pct = st.availability_pct;
+        u->mttr_s = st.mttr_s;
+        u->mtbf_s = st.mtbf_s;
+        u->incidents = (unsigned)st.failures;
+        u->restarts = st.restarts;
+        u->restarts_ok = st.restarts_ok;
+    }
+    hf_ledger_stats_free(&st);
+    hf_ledger_close(l);
+}
+
 int ops_report_main(int argc, char **argv)
 {
     ops_report_args *a = calloc(1, sizeof(*a));
@@ -213,11 +280,9 @@ int ops_report_main(int argc, char **argv)
     }
     if ((code = ops_report_parse(a, argc, argv)) >= 0)
         goto out;
-    /* LEDGER HOOK: fill an hf_period_uptime from the ledger (hf_ledger_stats_get
-     * over hf_period_bounds: [first * 86400, (last + 1) * 86400), every
-     * service) and set a->cfg.uptime to it; until common/ledger is merged it
-     * stays NULL and availability, MTTR and MTBF are "not measured: no ledger". */
-    a->cfg.uptime = NULL;
+    a->cfg.db.now = hf_real_now();     /* one clock for the database and the ledger */
+    ops_report_uptime(a, a->cfg.db.now, &a->uptime);
+    a->cfg.uptime = &a->uptime;
     rc = hf_period_run(&a->cfg, r, err, sizeof(err));
     if (rc < 0) {
         fprintf(stderr, "helixflow-ops report: %s\n", err);

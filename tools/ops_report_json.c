@@ -120,7 +120,27 @@ void ops_report_json(const hf_period_report *r, hf_buf *b)
         ops_json_figure(b, &r->fig[i], ops_json_integer(i));
         hf_buf_printf(b, "%s\n", i + 1 < HF_FIG_COUNT ? "," : "");
     }
-    hf_buf_printf(b, "  },\n  \"busiest_days\": [");
+    hf_buf_printf(b, "  },\n  \"uptime\": {\"measured\": %s, \"source\": ",
+                  r->uptime.known ? "true" : "false");
+    if (r->uptime.source[0])
+        ops_json_str(b, r->uptime.source);
+    else
+        hf_buf_printf(b, "null");
+    hf_buf_printf(b, ", \"measured_s\": ");
+    ops_json_num(b, r->uptime.known ? r->uptime.measured_s : NAN, false);
+    hf_buf_printf(b, ", \"downtime_s\": ");
+    ops_json_num(b, r->uptime.known ? r->uptime.downtime_s : NAN, false);
+    if (r->uptime.known)
+        hf_buf_printf(b, ", \"incidents\": %u, \"restarts\": %ld, \"restarts_ok\": %ld",
+                      r->uptime.incidents, r->uptime.restarts, r->uptime.restarts_ok);
+    else
+        hf_buf_printf(b, ", \"incidents\": null, \"restarts\": null, \"restarts_ok\": null");
+    hf_buf_printf(b, ", \"why\": ");
+    if (!r->uptime.known)
+        ops_json_str(b, r->uptime.why[0] ? r->uptime.why : "no ledger");
+    else
+        hf_buf_printf(b, "null");
+    hf_buf_printf(b, "},\n  \"busiest_days\": [");
     for (size_t i = 0; i < r->nbusiest; i++) {
         hf_buf_printf(b, "%s\n    ", i ? "," : "");
         ops_json_day(b, &r->busiest[i], false);

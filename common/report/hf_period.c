@@ -494,18 +494,30 @@ static void hf_period_uptime_figs(hf_period_report *r, const hf_period_config *c
     hf_period_fig(r, HF_FIG_MTBF, u ? u->mtbf_s : NAN, NAN);
     for (size_t i = 0; i < HF_ARRAY_SIZE(figs); i++) {
         hf_period_figure *f = &r->fig[figs[i]];
-        if (!u)
+        if (!u && cfg->uptime && cfg->uptime->why[0])
+            snprintf(f->note, sizeof(f->note), "not measured: %.200s", cfg->uptime->why);
+        else if (!u)
             snprintf(f->note, sizeof(f->note), "not measured: no ledger");
         else if (isnan(f->value))
             snprintf(f->note, sizeof(f->note), "%s", figs[i] == HF_FIG_AVAILABILITY ?
                      "no monitored time in the period" : figs[i] == HF_FIG_MTTR ?
                      "no incident ended in the period" : "no incident began in the period");
         else
-            snprintf(f->note, sizeof(f->note), "from the %s", u->source[0] ? u->source : "ledger");
+            snprintf(f->note, sizeof(f->note), "from the %.220s", u->source[0] ? u->source : "ledger");
     }
     hf_period_judge(r, HF_FIG_AVAILABILITY, ">=", cfg->targets.availability_pct, NULL);
     hf_period_judge(r, HF_FIG_MTTR, "<=", cfg->targets.mttr_s, NULL);
     hf_period_judge(r, HF_FIG_MTBF, ">=", cfg->targets.mtbf_s, NULL);
+    if (cfg->uptime)
+        r->uptime = *cfg->uptime;
+    else
+        memset(&r->uptime, 0, sizeof(r->uptime));
+    if (u)
+        hf_period_note(r, "uptime from the %s: %.3f s monitored of the period, %.3f s down; "
+                       "%u incident%s began; %ld restart%s ran (%ld succeeded)",
+                       u->source[0] ? u->source : "ledger", u->measured_s, u->downtime_s,
+                       u->incidents, u->incidents == 1 ? "" : "s", u->restarts,
+                       u->restarts == 1 ? "" : "s", u->restarts_ok);
 }
 
 static void hf_period_coverage_notes(hf_period_report *r, const hf_days_result *res)

@@ -109,8 +109,10 @@ typedef struct hf_period_targets {
  * ledger (common/ledger: hf_ledger_stats_get over [first day 00:00, last
  * day + 1 00:00), every service). The caller fills this struct from it and
  * passes it in hf_period_config.uptime; NULL (or known false) makes the
- * three figures UNKNOWN "not measured: no ledger". The judgement against
- * the targets stays here. */
+ * three figures UNKNOWN "not measured: no ledger" (or "not measured: " and
+ * why, when the ledger is there but could not be read). The judgement
+ * against the targets stays here; the report keeps a copy (.uptime) and a
+ * note with the incidents, restarts and measured time. */
 typedef struct hf_period_uptime {
     bool known;
     double measured_s;          /* the period minus the monitoring gaps */
@@ -119,7 +121,8 @@ typedef struct hf_period_uptime {
     double mttr_s, mtbf_s;      /* NAN when not defined (no incident ended / began) */
     unsigned incidents;         /* incidents that began in the period */
     long restarts, restarts_ok;
-    char source[160];           /* "ledger /var/lib/helixflow-monitoring/ledger.db" */
+    char source[HF_PATH_MAX + 16];  /* "ledger /var/lib/helixflow-monitoring/ledger.db" */
+    char why[HF_ERR_MAX];       /* known false: why ("" = no ledger), the notes say it */
 } hf_period_uptime;
 
 enum {
@@ -178,6 +181,8 @@ typedef struct hf_period_report {
     unsigned targets, met, not_met, unknown;
     hf_verdict overall;         /* NOT_MET if any, else MET if any, else UNKNOWN */
     char summary[320];
+    /* the ledger's figures as given (known false: not measured) */
+    hf_period_uptime uptime;
     /* where the figures come from */
     char db_path[HF_PATH_MAX];
     char table[128];

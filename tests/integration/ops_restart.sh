@@ -1,7 +1,10 @@
 #!/bin/bash
 # helixflow-ops restart against the test bed: ops_restart.sh SCENARIO
 #   kill       a killed service: one restart, back, its transitions and the
-#              restart in the ledger, MTTR equal to the gap between them; the
+#              restart in the ledger, MTTR equal to the gap between them;
+#              `helixflow-ops report daily --end today` on that ledger:
+#              availability equal to what the ledger's runs and the gap give
+#              (sqlite3), MTTR the gap, one incident, one restart; the
 #              event handler ignoring what it must not act on (saying so, exit
 #              0) and acting on the SOFT attempt restart.conf names
 #   crashloop  a service that dies right after every restart: exactly N
@@ -107,6 +110,51 @@ kill)
         'BEGIN { g = u - d; exit !(m != "x" && m - g < 0.0015 && g - m < 0.0015) }'
     check "  one incident, one restart that succeeded" \
         grep -q 'incidents 1;.*restarts 1 (1 succeeded)' <<<"$TB_OUT"
+    # the report's availability against the ledger, computed here with sqlite3:
+    # measured = the union of the runs [start, last + interval] inside
+    # [today 00:00 UTC, now], downtime = the CRITICAL -> OK gap recorded above.
+    # The report runs once every run's vouched time is over, so "now" does
+    # not move the figure.
+    cov_end=$(sql "SELECT printf('%.6f', max(last + interval)) FROM runs")
+    for _ in $(seq 300); do
+        awk -v c="$cov_end" -v n="$(date +%s.%N)" 'BEGIN { exit !(n > c + 0.05) }' && break
+        sleep 0.1
+    done
+    day0=$(date -u -d 'today 00:00' +%s)
+    rep=$work/report.json
+    "$prog" report daily --end today --json --root "$HF_ROOT" --ledger "$ledger" \
+        --state-dir "$work/report-state" -o "$rep"
+    rc=$?
+    check "report daily --end today --ledger: a report (exit $rc: targets judged)" [ "$rc" -le 1 ]
+    now=$(date +%s.%N)
+    measured=$(sql "WITH s AS (SELECT max(start, $day0) AS a, min(last + interval, $now) AS b FROM runs
+                               WHERE last + interval > $day0 AND start < $now),
+                    o AS (SELECT a, b, max(b) OVER (ORDER BY a ROWS BETWEEN UNBOUNDED PRECEDING
+                                                    AND 1 PRECEDING) AS pb FROM s),
+                    g AS (SELECT a, b, sum(pb IS NULL OR a > pb) OVER (ORDER BY a ROWS UNBOUNDED
+                                                                       PRECEDING) AS island FROM o)
+                    SELECT printf('%.6f', sum(e - st)) FROM
+                        (SELECT min(a) AS st, max(b) AS e FROM g GROUP BY island)")
+    want=$(awk -v m="$measured" -v d="$down_at" -v u="$up_at" \
+           'BEGIN { printf "%.3f", 100 * (m - (u - d)) / m }')
+    got=$(python3 -c 'import json, sys; r = json.load(open(sys.argv[1])); f = r["figures"]; u = r["uptime"]
+print(f["availability_pct"]["text"].split()[0], f["mttr_s"]["value"], u["incidents"], u["restarts"],
+      u["restarts_ok"], u["measured_s"])' "$rep" 2>&1)
+    read -r avail mttr_r inc rs rs_ok meas_r <<<"$got"
+    check "  availability $avail % = 100 * (measured $measured - down $down_at..$up_at) / measured = $want %" \
+        [ "$avail" = "$want" ]
+    check "  measured ${meas_r:-?} s = the union of the ledger's runs today ($measured s)" \
+        awk -v a="${meas_r:-x}" -v b="$measured" 'BEGIN { exit !(a != "x" && a - b < 0.0015 && b - a < 0.0015) }'
+    check "  MTTR ${mttr_r:-?} s = the gap; 1 incident, 1 restart, 1 succeeded ($inc $rs $rs_ok)" \
+        awk -v m="${mttr_r:-x}" -v d="$down_at" -v u="$up_at" -v i="$inc $rs $rs_ok" \
+        'BEGIN { g = u - d; exit !(m != "x" && m - g < 0.0015 && g - m < 0.0015 && i == "1 1 1") }'
+    out=$("$prog" report daily --end today --json --root "$HF_ROOT" --ledger "$work/none/ledger.db" \
+          --state-dir "$work/report-state")
+    rc=$?
+    check "report without a ledger: still a report (exit $rc)" [ "$rc" -le 1 ]
+    check "  the figures say not measured: no ledger" \
+        grep -q '"availability_pct": .*"verdict": "unknown", "note": "not measured: no ledger"' <<<"$out"
+    check "  nothing created" [ ! -e "$work/none" ]
     # the event handler: HARD CRITICAL, or the SOFT attempt restart.conf names
     "$HF_TESTBED" kill "$HF_ROOT" api-gateway-grpc
     E=("${R[@]}" --state-type SOFT --state CRITICAL)
