@@ -60,6 +60,11 @@ int ops_opt_long(const char *cmd, const char *usage, const char *opt, const char
 int ops_opt_double(const char *cmd, const char *usage, const char *opt, const char *value, double min,
                    double max, double *out);
 
+/* Who runs the command, for the ledger: SUDO_USER when run as root through
+ * sudo (a plain user name that exists), else our user's name, else
+ * "uid N". */
+void ops_who_asked(char *out, size_t n);
+
 /* "YYYY-MM-DDTHH:MM:SSZ" of epoch seconds (out >= 21 bytes). */
 char *ops_iso_time(double epoch, char *out, size_t n);
 

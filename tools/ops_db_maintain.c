@@ -3,16 +3,22 @@
  * retention delete in short batches, PRAGMA optimize, VACUUM only when
  * asked. This file fills the configuration, draws the progress line on a
  * terminal, stops cleanly on Ctrl-C (between batches) and prints the
- * core's description of what was done. */
+ * core's description of what was done. A maintenance that started (not a
+ * dry run) is recorded in the ledger as one "db.maintain" event, and the
+ * ledger's own rows older than its retention are pruned in the same run;
+ * a ledger that cannot be opened or written is a warning, never a failed
+ * maintenance. */
 #include <getopt.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "hf_db_maint.h"
 #include "hf_defaults.h"
+#include "hf_ledger.h"
 #include "hf_time.h"
 #include "ops.h"
 
@@ -20,11 +26,12 @@ static const char dm_cmd[] = "db maintain";
 static const char dm_usage[] =
     "Usage: helixflow-ops db maintain [--retention-days N] [--vacuum] [--dry-run] [--batch N]\n"
     "           [--root DIR] [--db FILE] [--state-dir DIR] [--table NAME] [--time-column COL]\n"
-    "           [--max-seconds S] [--no-optimize] [--quiet] [--json]\n";
+    "           [--max-seconds S] [--no-optimize] [--quiet] [--json]\n"
+    "           [--ledger FILE] [--ledger-retention-days N]\n";
 
 typedef struct dm_opts {
-    const char *root, *db, *state_dir, *table, *time_col;
-    double retention, max_seconds;
+    const char *root, *db, *state_dir, *table, *time_col, *ledger;
+    double retention, max_seconds, ledger_retention;
     long batch;
     bool vacuum, dry_run, no_optimize, quiet, json;
 } dm_opts;
@@ -61,14 +68,19 @@ static void dm_help(void)
            "  --max-seconds S     stop the delete after S seconds (the next run goes on)\n"
            "  --no-optimize       skip PRAGMA optimize\n"
            "  --quiet             no progress line;  --json: the result as JSON\n"
+           "  --ledger FILE       the ledger the run is recorded in (default <root>%s; not\n"
+           "                      under sudo); one that cannot be opened is a warning\n"
+           "  --ledger-retention-days N  prune the ledger's rows older than N days in the\n"
+           "                      same run (default %d)\n"
            "Exit status: 0 done, 1 done but stopped early or VACUUM skipped, 2 failed on the way\n"
            "(what was done is kept), 3 not started (another maintenance runs, no database, bad usage).\n",
            dm_usage, HF_DB_MAINT_RETENTION_DAYS, HF_DB_MAINT_BATCH, HF_DB_MAINT_TXN_MS, HF_DEFAULT_DB,
-           HF_DEFAULT_STATE_DIR, HF_DEFAULT_DB_TABLE, HF_DEFAULT_DB_TIME_COL);
+           HF_DEFAULT_STATE_DIR, HF_DEFAULT_DB_TABLE, HF_DEFAULT_DB_TIME_COL, HF_DEFAULT_LEDGER,
+           HF_DEFAULT_LEDGER_RETENTION_DAYS);
 }
 
 enum { DM_RET = 1, DM_VACUUM, DM_DRY, DM_BATCH, DM_ROOT, DM_DB, DM_STATE, DM_TABLE, DM_TIME,
-       DM_MAXS, DM_NOOPT, DM_QUIET, DM_JSON };
+       DM_MAXS, DM_NOOPT, DM_QUIET, DM_JSON, DM_LEDGER, DM_LRET };
 
 static const struct option dm_longopts[] = {
     {"help", no_argument, NULL, 'h'},
@@ -79,6 +91,8 @@ static const struct option dm_longopts[] = {
     {"time-column", required_argument, NULL, DM_TIME},
     {"max-seconds", required_argument, NULL, DM_MAXS}, {"no-optimize", no_argument, NULL, DM_NOOPT},
     {"quiet", no_argument, NULL, DM_QUIET},     {"json", no_argument, NULL, DM_JSON},
+    {"ledger", required_argument, NULL, DM_LEDGER},
+    {"ledger-retention-days", required_argument, NULL, DM_LRET},
     {0},
 };
 
@@ -107,6 +121,9 @@ static int dm_option(dm_opts *o, int opt, char **argv)
     case DM_NOOPT: o->no_optimize = true; return 0;
     case DM_QUIET: o->quiet = true; return 0;
     case DM_JSON: o->json = true; return 0;
+    case DM_LEDGER: return dm_text("--ledger", &o->ledger);
+    case DM_LRET: return ops_opt_double(dm_cmd, dm_usage, "--ledger-retention-days", optarg, 1, 36500,
+                                        &o->ledger_retention);
     case ':': return ops_usage_error(dm_cmd, dm_usage, "%s: needs a value", argv[optind - 1]);
     default: return ops_usage_error(dm_cmd, dm_usage, "%s: unknown option", argv[optind - 1]);
     }
@@ -117,6 +134,7 @@ static int dm_parse(dm_opts *o, int argc, char **argv)
     int opt, r;
 
     memset(o, 0, sizeof(*o));
+    o->ledger_retention = HF_DEFAULT_LEDGER_RETENTION_DAYS;
     optind = 0;
     opterr = 0;
     while ((opt = getopt_long(argc, argv, ":h", dm_longopts, NULL)) != -1)
@@ -126,6 +144,9 @@ static int dm_parse(dm_opts *o, int argc, char **argv)
         return ops_usage_error(dm_cmd, dm_usage, "'%s': unexpected argument", argv[optind]);
     if (o->dry_run && o->vacuum)
         return ops_usage_error(dm_cmd, dm_usage, "--vacuum: not with --dry-run (a dry run writes nothing)");
+    if (o->ledger && getenv("SUDO_USER"))
+        return ops_usage_error(dm_cmd, dm_usage, "--ledger: not accepted under sudo (SUDO_USER is set): "
+                               "the ledger is the host's");
     return 0;
 }
 
@@ -157,7 +178,126 @@ static int dm_on_progress(const hf_db_maint_progress *p, void *arg)
     return dm_interrupted != 0;
 }
 
-static void dm_json(const hf_db_maint_result *r, const char *path, hf_buf *b)
+/* What the ledger made of the run (dm_record). */
+typedef struct dm_ledger {
+    bool tried;                 /* a maintenance started, not a dry run */
+    bool opened, recorded, pruned;
+    long pruned_rows;
+    char path[HF_PATH_MAX];
+    char warning[HF_ERR_MAX];   /* "" none */
+} dm_ledger;
+
+/* "<what>; <then>" on stderr as a warning; the first kept for --json. */
+static void dm_warn(dm_ledger *lg, const char *what, const char *then)
+{
+    if (!lg->warning[0])
+        hf_err_set(lg->warning, sizeof(lg->warning), "%s; %s", what, then);
+    fprintf(stderr, "helixflow-ops %s: warning: %s; %s\n", dm_cmd, what, then);
+}
+
+/* The event's one line: what was removed and reclaimed, how it ended. */
+static void dm_event_text(const hf_db_maint_config *cfg, const hf_db_maint_result *res,
+                          const dm_ledger *lg, const dm_opts *o, hf_buf *b)
+{
+    char t[32];
+
+    hf_buf_printf(b, "removed %llu rows dated at or before %s (%g days) in %u transactions",
+                  (unsigned long long)res->deleted, ops_iso_time(res->cutoff, t, sizeof(t)),
+                  cfg->retention_days > 0 ? cfg->retention_days : HF_DB_MAINT_RETENTION_DAYS,
+                  res->txns);
+    hf_buf_printf(b, ", reclaimed %lld bytes", (long long)(res->reclaimed > 0 ? res->reclaimed : 0));
+    if (res->optimized)
+        hf_buf_printf(b, ", optimized");
+    if (res->vacuumed)
+        hf_buf_printf(b, ", vacuumed");
+    else if (res->vacuum_skipped[0])
+        hf_buf_printf(b, ", VACUUM not run: %s", res->vacuum_skipped);
+    if (res->stopped)
+        hf_buf_printf(b, ", stopped early");
+    if (res->status != HF_DB_MAINT_OK)
+        hf_buf_printf(b, "; failed (%s): %s", hf_db_maint_status_name(res->status), res->err);
+    if (lg->pruned)
+        hf_buf_printf(b, "; ledger: %ld rows older than %g days pruned", lg->pruned_rows,
+                      o->ledger_retention);
+    hf_buf_printf(b, "; database %s", cfg->path);
+}
+
+/* Record the run in the ledger as one "db.maintain" event and prune the
+ * ledger's rows older than its retention. Not for a dry run, nor for a
+ * run that did not start (another maintenance, no database): nothing was
+ * done. Every problem here is a warning. */
+static void dm_record(const dm_opts *o, const hf_db_maint_config *cfg, const hf_db_maint_result *res,
+                      dm_ledger *lg)
+{
+    hf_ledger_cfg lc = {.path = o->ledger, .root = o->root};
+    hf_ledger *l = NULL;
+    char err[HF_ERR_MAX], who[64];
+    hf_buf text = {0};
+    hf_ledger_event ev;
+    int rc;
+
+    memset(lg, 0, sizeof(*lg));
+    if (o->dry_run || hf_db_maint_state(res) == HF_UNKNOWN)
+        return;
+    lg->tried = true;
+    if (o->ledger)
+        hf_strlcpy(lg->path, o->ledger, sizeof(lg->path));
+    else if (hf_path_join(lg->path, sizeof(lg->path), o->root, HF_DEFAULT_LEDGER) < 0)
+        hf_strlcpy(lg->path, HF_DEFAULT_LEDGER, sizeof(lg->path));
+    if ((rc = hf_ledger_open(&lc, &l, err, sizeof(err))) < 0) {
+        dm_warn(lg, err, "the maintenance is not recorded (it is done all the same)");
+        return;
+    }
+    lg->opened = true;
+    hf_strlcpy(lg->path, hf_ledger_path(l), sizeof(lg->path));
+    if (rc > 0)
+        fprintf(stderr, "helixflow-ops %s: %s\n", dm_cmd, err);     /* created, or recreated beside a bad copy */
+    if (hf_ledger_prune(l, res->now - o->ledger_retention * 86400, HF_DB_MAINT_BATCH, &lg->pruned_rows,
+                        err, sizeof(err)) < 0)
+        dm_warn(lg, err, "the ledger's old rows stay until the next run");
+    else
+        lg->pruned = true;
+    ops_who_asked(who, sizeof(who));
+    dm_event_text(cfg, res, lg, o, &text);
+    ev = (hf_ledger_event){.at = res->now, .frontend = "helixflow-ops", .requester = who,
+                           .kind = "db.maintain",
+                           .outcome = hf_db_maint_state(res) == HF_CRITICAL ? "failed" : "ok",
+                           .text = hf_buf_str(&text), .duration = res->elapsed_ms / 1000};
+    if (hf_ledger_record_event(l, &ev, err, sizeof(err)) < 0)
+        dm_warn(lg, err, "the maintenance is not recorded (it is done all the same)");
+    else
+        lg->recorded = true;
+    hf_buf_free(&text);
+    hf_ledger_close(l);
+}
+
+static void dm_ledger_text(const dm_ledger *lg, const dm_opts *o, hf_buf *b)
+{
+    if (!lg->tried)
+        return;
+    if (lg->recorded)
+        hf_buf_printf(b, "recorded in the ledger %s\n", lg->path);
+    else
+        hf_buf_printf(b, "not recorded in the ledger %s (see the warning)\n", lg->path);
+    if (lg->pruned)
+        hf_buf_printf(b, "ledger: removed %ld rows older than %g days\n", lg->pruned_rows,
+                      o->ledger_retention);
+}
+
+static void dm_ledger_json(ops_json *j, const dm_ledger *lg)
+{
+    oj_obj(j, "ledger");
+    oj_str(j, "path", lg->tried ? lg->path : NULL);
+    oj_bool(j, "recorded", lg->recorded);
+    if (lg->pruned)
+        oj_int(j, "pruned", lg->pruned_rows);
+    else
+        oj_null(j, "pruned");
+    oj_str(j, "warning", lg->warning[0] ? lg->warning : NULL);
+    oj_obj_end(j);
+}
+
+static void dm_json(const hf_db_maint_result *r, const char *path, const dm_ledger *lg, hf_buf *b)
 {
     char t[32];
     ops_json j;
@@ -186,16 +326,8 @@ static void dm_json(const hf_db_maint_result *r, const char *path, hf_buf *b)
     oj_int(&j, "free_pages_after", r->free_after);
     oj_int(&j, "reclaimed", r->reclaimed);
     oj_num(&j, "elapsed_ms", r->elapsed_ms);
+    dm_ledger_json(&j, lg);
     oj_end(&j);
-}
-
-/* LEDGER HOOK (issue 7): once common/ledger/ is merged, record the run
- * here (what was removed and reclaimed, its outcome and duration, who ran
- * it). Until then the maintenance leaves no record but its output. */
-static void dm_record(const hf_db_maint_config *cfg, const hf_db_maint_result *res)
-{
-    (void)cfg;
-    (void)res;
 }
 
 static int dm_paths(const dm_opts *o, char *db, char *state, size_t n)
@@ -216,6 +348,7 @@ static int dm_run(int argc, char **argv)
     hf_db_maint_config cfg;
     hf_db_maint_result res;
     hf_buf out = {0};
+    dm_ledger lg;
     int r = dm_parse(&o, argc, argv);
 
     if (r != 0)
@@ -241,12 +374,13 @@ static int dm_run(int argc, char **argv)
     hf_db_maint_run(&cfg, &res);
     if (pr.drawn)
         fprintf(stderr, "\r\033[K");
-    if (!o.dry_run)
-        dm_record(&cfg, &res);
-    if (o.json)
-        dm_json(&res, db, &out);
-    else
+    dm_record(&o, &cfg, &res, &lg);
+    if (o.json) {
+        dm_json(&res, db, &lg, &out);
+    } else {
         hf_db_maint_describe(&res, &out);
+        dm_ledger_text(&lg, &o, &out);
+    }
     fputs(hf_buf_str(&out), stdout);
     fflush(stdout);
     hf_buf_free(&out);

@@ -1,6 +1,8 @@
 /* ops_out: colour, errors and option values of helixflow-ops (see ops.h). */
 #include <errno.h>
+#include <pwd.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -108,4 +110,30 @@ char *ops_iso_time(double epoch, char *out, size_t n)
         t[10] = 'T';
     snprintf(out, n, "%sZ", t);
     return out;
+}
+
+/* A user name as sudo sets it, nothing a log line could misread. */
+static bool ops_user_name_ok(const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+
+    return n > 0 && n < 32 && strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                        "0123456789_.-") == n && s[0] != '-' && s[0] != '.';
+}
+
+void ops_who_asked(char *out, size_t n)
+{
+    const char *su = getenv("SUDO_USER");
+    struct passwd pw, *res = NULL;
+    char buf[1024];
+
+    if (getuid() == 0 && ops_user_name_ok(su) &&
+        getpwnam_r(su, &pw, buf, sizeof(buf), &res) == 0 && res) {
+        snprintf(out, n, "%s", su);
+        return;
+    }
+    if (getpwuid_r(getuid(), &pw, buf, sizeof(buf), &res) == 0 && res)
+        snprintf(out, n, "%s", pw.pw_name);
+    else
+        snprintf(out, n, "uid %ld", (long)getuid());
 }
