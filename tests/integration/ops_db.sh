@@ -5,8 +5,9 @@
 # writer inserts 500 rows/s, no insert fails or waits over 1 s (its own
 # counters, run/writer.stats), the rows older than the retention are gone,
 # none newer lost, integrity_check ok, and check_helixflow_db's incremental
-# statistics still equal sqlite3's counts; VACUUM, the lock, the progress
-# line on a terminal, bad usage.
+# statistics still equal sqlite3's counts; the ledger (one db.maintain
+# event with the removed count, none for --dry-run, an unusable ledger a
+# warning); VACUUM, the lock, the progress line on a terminal, bad usage.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -77,6 +78,16 @@ usage "db check: --no-sizes --sizes-only" '^helixflow-ops db check: --no-sizes a
 usage "db check: -t 0" "^helixflow-ops db check: --timeout: '0' is not a number from 1 to 86400$" db check -t 0
 
 # ---- db maintain while HelixFlow writes 500 rows/s ----
+# the default ledger <root>/var/lib/helixflow-monitoring/ledger.db (its
+# directory is created, one level)
+mkdir -p "$HF_ROOT/var/lib"
+LEDGER=$HF_ROOT/var/lib/helixflow-monitoring/ledger.db
+# events KIND: the ledger's events of that kind (0 without a ledger or its table)
+events() {
+    [ -e "$LEDGER" ] || { echo 0; return; }
+    [ "$(q "$LEDGER" "SELECT count(*) FROM sqlite_schema WHERE name = 'events'")" = 1 ] || { echo 0; return; }
+    q "$LEDGER" "SELECT count(*) FROM events WHERE kind = '$1'"
+}
 expect_check "check_helixflow_db: the incremental state before" 0 '^HELIXFLOW DB OK: ' -- "$CHK" --root "$HF_ROOT" --state-dir "$SD" "${LAX[@]}"
 "$HF_TESTBED" writer "$TB_DIR" start --rate 500 >/dev/null
 sleep 1
@@ -84,6 +95,7 @@ q "$HF_DB" ".backup $TB_DIR/before.db"
 M=$(q "$TB_DIR/before.db" 'SELECT max(id) FROM inference_requests')
 expect_check "db maintain --dry-run under the writer" 0 '^\{$' -- "$OPS" db maintain --root "$HF_ROOT" --state-dir "$SD" --dry-run --json
 DRY=$(python3 -c 'import json,sys; d=json.loads(sys.argv[1]); assert d["dry_run"] and d["status"] == "ok"; print(d["deleted"])' "$TB_OUT")
+ok "... the dry run recorded no event in the ledger" test "$(events db.maintain)" = 0
 ok "... nothing of the snapshot's rows removed" test "$(q "$HF_DB" "SELECT count(*) FROM inference_requests WHERE id <= $M")" = \
     "$(q "$TB_DIR/before.db" 'SELECT count(*) FROM inference_requests')"
 expect_check "db maintain under the writer: done, exit 0" 0 '^\{$' -- "$OPS" db maintain --root "$HF_ROOT" --state-dir "$SD" --batch 500 --json
@@ -107,6 +119,14 @@ ok "what was removed is exactly the snapshot's old rows" \
 ok "none newer lost" test "$(q "$HF_DB" "SELECT count(*) FROM inference_requests WHERE id <= $M AND created_at > '$CUT'")" = \
     "$(q "$TB_DIR/before.db" "SELECT count(*) FROM inference_requests WHERE created_at > '$CUT'")"
 ok "integrity_check ok" test "$(q "$HF_DB" 'PRAGMA integrity_check')" = ok
+ok "the ledger: exactly one db.maintain event" test "$(events db.maintain)" = 1
+ok "... with the removed count the command printed, ok, a duration, by helixflow-ops" test \
+    "$(q "$LEDGER" "SELECT count(*) FROM events WHERE kind = 'db.maintain' AND outcome = 'ok' AND text LIKE 'removed $DEL rows %' AND duration >= 0 AND frontend = 'helixflow-ops' AND requester <> ''")" = 1
+ok "... the JSON says recorded there, the ledger pruned" python3 -c '
+import json, sys
+d = json.loads(sys.argv[1])["ledger"]
+assert d["recorded"] is True and d["path"] == sys.argv[2] and d["pruned"] == 0 and d["warning"] is None, d' "$OUT" "$LEDGER"
+ok "... the ledger's version stays 1" test "$(q "$LEDGER" 'PRAGMA user_version')" = 1
 
 # check_helixflow_db's incremental state against sqlite3, in one second
 cmp_sql() {
@@ -132,6 +152,17 @@ keep
 ok "db maintain again: nothing left to remove, exit 0" test "$TB_RC" = 0
 ok "... says it is the one command that writes" has "^writing to HelixFlow's database $HF_DB \\(helixflow-ops db maintain is the one command that does\\)$"
 ok "... removed 0 rows, the cutoff named" has '^removed 0 rows dated at or before [0-9-]+ [0-9:]+ UTC \(30 days\) in 1 transaction'
+ok "... says it was recorded and how many ledger rows went" bash -c 'grep -qx "recorded in the ledger $1" <<<"$2" && grep -qx "ledger: removed 0 rows older than 400 days" <<<"$2"' _ "$LEDGER" "$OUT"
+ok "... a second db.maintain event" test "$(events db.maintain)" = 2
+q "$LEDGER" "INSERT INTO events(at, frontend, requester, kind, outcome, text) VALUES(strftime('%s', 'now') - 11 * 86400, 't', 't', 'old', 'ok', '')"
+_tb_run "$OPS" db maintain --root "$HF_ROOT" --state-dir "$SD" --ledger-retention-days 10 --ledger "$LEDGER"
+ok "--ledger-retention-days 10: an 11-day-old event pruned, said so" bash -c '[ "$1" = 0 ] && grep -qx "ledger: removed 1 rows older than 10 days" <<<"$2"' _ "$TB_RC" "$TB_OUT"
+ok "... gone from the ledger" test "$(events old)" = 0
+ok "... the maintenances kept" test "$(events db.maintain)" = 3
+_tb_run "$OPS" db maintain --root "$HF_ROOT" --state-dir "$SD" --ledger "$TB_DIR/no/such/ledger.db"
+ok "a ledger that cannot be opened: a warning, the maintenance done (exit 0)" \
+    bash -c '[ "$1" = 0 ] && grep -q "^helixflow-ops db maintain: warning: .*$2.*the maintenance is not recorded" <<<"$3" && grep -q "^removed 0 rows" <<<"$4"' _ "$TB_RC" "$TB_DIR/no/such" "$TB_ERR" "$TB_OUT"
+usage "ledger retention 0" "^helixflow-ops db maintain: --ledger-retention-days: '0' is not a number from 1 to 36500$" db maintain --ledger-retention-days 0
 ok "... the free pages stay in the file until --vacuum" has '^[0-9]+ free pages \([0-9.]+ [KM]?i?B\) stay inside the file for new rows; --vacuum returns them'
 
 # ---- VACUUM ----
