@@ -15,6 +15,15 @@
  *                the monitor's current run, so the time no monitor ran (a
  *                gap) is known and never counted as uptime
  *   budget       the restart supervisor's per-service budget (hf_supervisor.h)
+ *   events       operator actions other than restarts (hf_ledger_record_event):
+ *                at, frontend, requester (user or NMS address), kind
+ *                ("db.maintain", ...), outcome ("ok", "failed"), text (one
+ *                line for humans with the action's figures), duration (s,
+ *                NULL unknown). Added after version 1 without changing it:
+ *                the first hf_ledger_record_event creates the table (CREATE
+ *                TABLE IF NOT EXISTS inside its write transaction), so a
+ *                ledger written before keeps working, user_version stays 1,
+ *                and readers must allow the table to be absent (no events)
  * Times are UTC epoch seconds (REAL). application_id 0x48464c47 ("HFLG"),
  * user_version 1.
  *
@@ -93,15 +102,23 @@
  * Each against the guide's target (HF_TARGET_AVAILABILITY_PCT, _MTTR_S,
  * _MTBF_S in hf_defaults.h).
  *
+ * Check reports. A front-end's reports become transitions and heartbeats
+ * through hf_ledger_record_report (hf_ledger_report.h in common/supervisor:
+ * it needs the check layer, which sits above this floor).
+ *
  * Retention (hf_ledger_prune): rows older than a cut-off go, in batches;
  * for each object the latest transition before the cut-off stays, so the
- * state at the cut-off (an outage under way) is still known.
+ * state at the cut-off (an outage under way) is still known. Events older
+ * than the cut-off go too (a ledger without the events table: nothing).
+ * helixflow-ops db maintain prunes the ledger with its own maintenance
+ * (--ledger-retention-days, default HF_DEFAULT_LEDGER_RETENTION_DAYS).
  *
  * Tests (tests/unit/test_ledger.c, test_ledger_stats.c): creation, reopen,
  * garbage, truncated and foreign files, symlink refused, each record kind,
  * heartbeat runs and gaps, availability with and without gaps, an outage
  * across the period's start, overall union, MTTR/MTBF, restart success,
- * prune keeping the state, processes creating and writing at once.
+ * prune keeping the state, processes creating and writing at once, events
+ * (recorded, read back, pruned; a ledger without the table).
  *
  * Errors: negative errno, err naming the ledger file and what failed
  * (-EIO for SQLite errors, -EBUSY when still locked after busy_ms). */
@@ -186,9 +203,26 @@ int hf_ledger_record_restart(hf_ledger *l, const hf_ledger_restart *r, char *err
 int hf_ledger_heartbeat(hf_ledger *l, const char *monitor, double now, double interval_s,
                         char *err, size_t n);
 
-/* Delete transitions, restarts and runs older than before (runs: whose last
- * beat is), batch rows (> 0) per transaction, keeping each object's latest
- * transition before the cut-off. *removed (may be NULL) counts the rows.
+/* One operator action (helixflow-ops db maintain, ...). Strings borrowed;
+ * NULL means "" (kind required). */
+typedef struct hf_ledger_event {
+    double at;                  /* when it started, epoch seconds */
+    const char *frontend;       /* "ops" */
+    const char *requester;      /* user name or NMS address */
+    const char *kind;           /* "db.maintain" */
+    const char *outcome;        /* "ok", "failed" */
+    const char *text;           /* one line for humans: what was done */
+    double duration;            /* seconds; NAN (or < 0): unknown */
+} hf_ledger_event;
+
+/* Record one event (creating the events table on the first; see DESIGN).
+ * Returns 0 or negative errno (-EINVAL: bad time, no kind). */
+int hf_ledger_record_event(hf_ledger *l, const hf_ledger_event *e, char *err, size_t n);
+
+/* Delete transitions, restarts, runs and events older than before (runs:
+ * whose last beat is), batch rows (> 0) per transaction, keeping each
+ * object's latest transition before the cut-off (no events table: none
+ * to delete). *removed (may be NULL) counts the rows.
  * Returns 0 or negative errno (rows deleted so far stay deleted). */
 int hf_ledger_prune(hf_ledger *l, double before, long batch, long *removed, char *err, size_t n);
 
@@ -263,5 +297,21 @@ int hf_ledger_budget_put(hf_ledger *l, const char *service, const hf_ledger_budg
  * (*at = 0 when none). For "stayed healthy until". */
 int hf_ledger_first_down_after(hf_ledger *l, const char *object, double after, double *at,
                                char *err, size_t n);
+
+/* The latest transition of object (the state the ledger last heard of it
+ * in, from any front-end): found false when none. Strings are copied,
+ * truncated to the buffers. For a one-shot front-end's "previous state"
+ * (hf_ledger_record_report with prev NULL, common/supervisor). */
+typedef struct hf_ledger_last {
+    bool found;
+    double at;
+    hf_state to;
+    char code[64];
+    char text[256];
+    char frontend[64];
+} hf_ledger_last;
+
+int hf_ledger_last_transition(hf_ledger *l, const char *object, hf_ledger_last *out, char *err,
+                              size_t n);
 
 #endif

@@ -1,5 +1,5 @@
 /* hf_ledger_record: the writes (transitions, restarts, heartbeats, the
- * supervisor's budget) and retention. Each write is one short BEGIN
+ * supervisor's budget, operator events) and retention. Each write is one short BEGIN
  * IMMEDIATE transaction. See hf_ledger.h. */
 #include "hf_ledger_int.h"
 
@@ -109,6 +109,77 @@ int hf_ledger_record_restart(hf_ledger *l, const hf_ledger_restart *r, char *err
         return rc;
     }
     return hf_ledger_commit(l, err, n);
+}
+
+/* The events table, added after version 1 without a version change: made
+ * by the first hf_ledger_record_event, inside its write transaction, so a
+ * ledger written before it keeps working (and user_version stays 1). */
+static const char hf_ledger_events_ddl[] =
+    "CREATE TABLE IF NOT EXISTS events("
+    " id INTEGER PRIMARY KEY,"
+    " at REAL NOT NULL,"
+    " frontend TEXT NOT NULL,"
+    " requester TEXT NOT NULL,"
+    " kind TEXT NOT NULL,"
+    " outcome TEXT NOT NULL,"
+    " text TEXT NOT NULL,"
+    " duration REAL);"
+    "CREATE INDEX IF NOT EXISTS events_at ON events(at);"
+    "CREATE INDEX IF NOT EXISTS events_kind ON events(kind, at);";
+
+int hf_ledger_record_event(hf_ledger *l, const hf_ledger_event *e, char *err, size_t n)
+{
+    static const char sql[] = "INSERT INTO events(at, frontend, requester, kind, outcome, text, "
+                              "duration) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+    sqlite3_stmt *s;
+    int rc;
+
+    if (!isfinite(e->at) || !e->kind || !*e->kind) {
+        hf_err_set(err, n, "ledger %s: event: bad time or no kind", l->path);
+        return -EINVAL;
+    }
+    if ((rc = hf_ledger_begin(l, err, n)) < 0)
+        return rc;
+    rc = sqlite3_exec(l->db, hf_ledger_events_ddl, NULL, NULL, NULL);
+    if (rc != SQLITE_OK) {
+        rc = hf_ledger_fail(l, rc, "creating the events table", err, n);
+        hf_ledger_rollback(l);
+        return rc;
+    }
+    if (!(s = hf_ledger_prepare(l, sql, &rc, err, n))) {
+        hf_ledger_rollback(l);
+        return -EIO;
+    }
+    sqlite3_bind_double(s, 1, e->at);
+    hf_ledger_bind_text(s, 2, e->frontend, HF_LEDGER_NAME_MAX);
+    hf_ledger_bind_text(s, 3, e->requester, HF_LEDGER_NAME_MAX);
+    hf_ledger_bind_text(s, 4, e->kind, HF_LEDGER_NAME_MAX);
+    hf_ledger_bind_text(s, 5, e->outcome, HF_LEDGER_NAME_MAX);
+    hf_ledger_bind_text(s, 6, e->text, 0);
+    if (isfinite(e->duration) && e->duration >= 0)
+        sqlite3_bind_double(s, 7, e->duration);
+    if ((rc = step_done(l, s, "recording an event", err, n)) < 0) {
+        hf_ledger_rollback(l);
+        return rc;
+    }
+    return hf_ledger_commit(l, err, n);
+}
+
+/* Whether the ledger has the events table (a ledger never given an event
+ * has none). 1, 0 or negative errno. */
+static int has_events(hf_ledger *l, char *err, size_t n)
+{
+    int rc;
+    sqlite3_stmt *s = hf_ledger_prepare(l, "SELECT 1 FROM sqlite_schema WHERE type = 'table' "
+                                        "AND name = 'events'", &rc, err, n);
+
+    if (!s)
+        return -EIO;
+    rc = sqlite3_step(s);
+    sqlite3_finalize(s);
+    if (rc == SQLITE_ROW)
+        return 1;
+    return rc == SQLITE_DONE ? 0 : hf_ledger_fail(l, rc, "reading the schema", err, n);
 }
 
 int hf_ledger_heartbeat(hf_ledger *l, const char *monitor, double now, double interval_s,
@@ -224,7 +295,10 @@ int hf_ledger_prune(hf_ledger *l, double before, long batch, long *removed, char
     for (size_t i = 0; i < HF_ARRAY_SIZE(sql); i++)
         if ((rc = prune_table(l, sql[i], before, batch, removed, err, n)) < 0)
             return rc;
-    return 0;
+    if ((rc = has_events(l, err, n)) <= 0)
+        return rc;                          /* no events table: nothing more to do */
+    return prune_table(l, "DELETE FROM events WHERE id IN (SELECT id FROM events WHERE at < ?1 "
+                       "LIMIT ?2)", before, batch, removed, err, n);
 }
 
 int hf_ledger_budget_get(hf_ledger *l, const char *service, hf_ledger_budget *b, char *err,
@@ -300,6 +374,37 @@ int hf_ledger_first_down_after(hf_ledger *l, const char *object, double after, d
     rc = sqlite3_step(s);
     if (rc == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL)
         *at = sqlite3_column_double(s, 0);
+    sqlite3_finalize(s);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return hf_ledger_fail(l, rc, "reading the transitions", err, n);
+    return 0;
+}
+
+int hf_ledger_last_transition(hf_ledger *l, const char *object, hf_ledger_last *out, char *err,
+                              size_t n)
+{
+    int rc;
+    sqlite3_stmt *s = hf_ledger_prepare(l, "SELECT at, to_state, code, text, frontend FROM "
+                                        "transitions WHERE object = ?1 ORDER BY at DESC, id DESC "
+                                        "LIMIT 1", &rc, err, n);
+
+    memset(out, 0, sizeof(*out));
+    if (!s)
+        return -EIO;
+    hf_ledger_bind_text(s, 1, object, 0);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        int to = sqlite3_column_int(s, 1);
+        const unsigned char *code = sqlite3_column_text(s, 2), *text = sqlite3_column_text(s, 3);
+        const unsigned char *fe = sqlite3_column_text(s, 4);
+
+        out->found = true;
+        out->at = sqlite3_column_double(s, 0);
+        out->to = state_ok((hf_state)to) ? (hf_state)to : HF_UNKNOWN;
+        hf_strlcpy(out->code, code ? (const char *)code : "", sizeof(out->code));
+        hf_strlcpy(out->text, text ? (const char *)text : "", sizeof(out->text));
+        hf_strlcpy(out->frontend, fe ? (const char *)fe : "", sizeof(out->frontend));
+    }
     sqlite3_finalize(s);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
         return hf_ledger_fail(l, rc, "reading the transitions", err, n);

@@ -32,6 +32,7 @@ typedef struct probe_ctx {
     long page_size, clk_tck;
     double deadline;
     dir_cache dirs;
+    hf_process_memory *mem;         /* NULL: no memory (always scan) */
 } probe_ctx;
 
 const char *hf_process_source_name(hf_process_source s)
@@ -368,27 +369,57 @@ static int remember(hf_process_memory *mem, hf_process_result *res)
     return 0;
 }
 
+/* The scan, or the processes the memory knows (hf_process_known): then
+ * *known is true, and false when the scan ran. */
+static int find_scanned(probe_ctx *c, const bool *settled, uint64_t key, bool *known)
+{
+    size_t n = c->res->nservices;
+
+    *known = hf_process_known_use(c->mem, key, settled, n, c->sets);
+    return *known ? 0 : scan(c, settled);
+}
+
+static int details(probe_ctx *c, const bool *settled, bool only_unsettled)
+{
+    for (size_t i = 0; i < c->res->nservices; i++)
+        if ((!only_unsettled || !settled[i]) && read_details(c, &c->sets[i], settled[i]) < 0) {
+            hf_err_set(c->res->error, sizeof(c->res->error), "out of memory");
+            return -ENOMEM;
+        }
+    return 0;
+}
+
 static int probe_services(probe_ctx *c)
 {
     hf_process_result *res = c->res;
-    bool settled[HF_PROCESS_MAX_SERVICES] = {false}, need_scan = false;
+    bool settled[HF_PROCESS_MAX_SERVICES] = {false}, need_scan = false, known = false;
     double btime = NAN, now;
+    uint64_t key = 0;
     int rc;
 
     for (size_t i = 0; i < res->nservices; i++) {
         settled[i] = from_cgroup(c, i);
         need_scan |= !settled[i];
     }
-    if (need_scan && (rc = scan(c, settled)) < 0)
+    if (need_scan && c->mem)
+        key = hf_process_known_key(c->cfg, res, settled);
+    if (need_scan && (rc = find_scanned(c, settled, key, &known)) < 0)
         return rc;
     for (size_t i = 0; i < res->nservices; i++)
         if (!settled[i] && c->cfg->services[i].pidfile)
             from_pidfile(c, i);
-    for (size_t i = 0; i < res->nservices; i++)
-        if (read_details(c, &c->sets[i], settled[i]) < 0) {
-            hf_err_set(res->error, sizeof(res->error), "out of memory");
-            return -ENOMEM;
-        }
+    if ((rc = details(c, settled, false)) < 0)
+        return rc;
+    if (known && !hf_process_known_hold(c->mem, settled, res->nservices, c->sets)) {
+        for (size_t i = 0; i < res->nservices; i++)   /* one vanished or was reused: scan */
+            if (!settled[i])
+                hf_proc_set_free(&c->sets[i]);
+        known = false;
+        if ((rc = scan(c, settled)) < 0 || (rc = details(c, settled, true)) < 0)
+            return rc;
+    }
+    if (need_scan && !known && key)
+        hf_process_known_save(c->mem, key, settled, res->nservices, c->sets);
     for (size_t i = 0; i < res->nservices && isnan(btime); i++)
         if (c->sets[i].n > 0 && hf_proc_boot_time(c->procfd, &btime) < 0)
             break;
@@ -405,7 +436,7 @@ static int probe_services(probe_ctx *c)
 int hf_process_probe(const hf_process_cfg *cfg, hf_process_memory *mem, hf_process_result *res)
 {
     const char *proc = cfg->proc_dir ? cfg->proc_dir : HF_DEFAULT_PROC;
-    probe_ctx c = {.cfg = cfg, .res = res, .procfd = -1};
+    probe_ctx c = {.cfg = cfg, .res = res, .procfd = -1, .mem = mem};
     int rc;
 
     memset(res, 0, sizeof(*res));

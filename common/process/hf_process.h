@@ -106,9 +106,28 @@ typedef struct hf_process_memory_entry {
     unsigned long long restarts;    /* restarts seen since this memory began (not saved) */
 } hf_process_memory_entry;
 
+/* The processes the last full /proc scan found (not saved: a one-shot
+ * run always scans). A long-running front-end's probe re-checks these
+ * pids instead of scanning /proc while every scanned service has at least
+ * one, none of them vanished or changed start time, and the last full scan
+ * is less than HF_PROCESS_RESCAN_S old; otherwise it scans. So a kill or a
+ * restart is seen at once and a return at the next probe (a service found
+ * down is scanned for every time); a new process of a running service
+ * (another worker) or a process that exec'd another program is seen at the
+ * next full scan, within HF_PROCESS_RESCAN_S. */
+typedef struct hf_process_known {
+    int svc;                        /* index in the configuration */
+    pid_t pid;
+    unsigned long long start_ticks;
+} hf_process_known;
+
 typedef struct hf_process_memory {
     hf_process_memory_entry *entries;   /* owned */
     size_t n, cap;
+    hf_process_known *known;            /* owned: the last full scan's processes */
+    size_t nknown, capknown;
+    uint64_t known_key;                 /* the configuration they belong to (0: none) */
+    double known_at;                    /* hf_mono_now() of that scan */
 } hf_process_memory;
 
 /* Probe every service of cfg. mem may be NULL (no restart detection).

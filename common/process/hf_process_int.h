@@ -88,6 +88,21 @@ ssize_t hf_proc_read_at(int dirfd, const char *rel, char *buf, size_t n);
 int hf_proc_cgroup_pids(const hf_process_cfg *cfg, const char *unit, char *path, size_t n,
                         hf_proc_set *set);
 
+/* The known pids of the last full scan (hf_process_known.c; see
+ * hf_process_known in hf_process.h). key: the scanned services' names and
+ * executables (0: a pidfile service, never skip the scan). use: fill the
+ * sets from them when allowed (true). hold: after their details were read,
+ * every one is still there with the same start time. save: after a full
+ * scan and its details. */
+uint64_t hf_process_known_key(const hf_process_cfg *cfg, const hf_process_result *res,
+                              const bool *settled);
+bool hf_process_known_use(const hf_process_memory *mem, uint64_t key, const bool *settled, size_t n,
+                          hf_proc_set *sets);
+bool hf_process_known_hold(const hf_process_memory *mem, const bool *settled, size_t n,
+                           const hf_proc_set *sets);
+void hf_process_known_save(hf_process_memory *mem, uint64_t key, const bool *settled, size_t n,
+                           const hf_proc_set *sets);
+
 /* Parse a pid (decimal, optional surrounding whitespace). 0 or -EINVAL. */
 int hf_proc_parse_pid(const char *s, pid_t *out);
 

@@ -19,6 +19,7 @@ void hf_process_memory_free(hf_process_memory *mem)
     if (!mem)
         return;
     free(mem->entries);
+    free(mem->known);
     memset(mem, 0, sizeof(*mem));
 }
 

@@ -15,7 +15,30 @@
 #include "hf_util.h"
 
 /* In the child: async-signal-safe calls only. */
-static void child(char *const *argv, char *const *envp, int devnull, int errw, int execw)
+/* Relay (the caller ignores SIGCHLD, as collectd does: the kernel would
+ * reap the command and drop its status): the child, with SIGCHLD at its
+ * default, forks the command and passes its wait status up statw. The
+ * relay leads the session and group, so signals to the group reach both. */
+static void relay(int statw, int execw)
+{
+    pid_t pid = fork();
+    int st = 0;
+
+    if (pid == 0) {
+        (void)close(statw);
+        return;                 /* the grandchild goes on to execve */
+    }
+    (void)close(execw);         /* the exec pipe's EOF is the grandchild's execve */
+    (void)dup2(0, 2);           /* /dev/null: only the command's stderr goes up the pipe */
+    if (pid > 0)
+        while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+            ;
+    if (pid > 0)
+        (void)!write(statw, &st, sizeof(st));
+    _exit(pid > 0 ? 0 : 127);
+}
+
+static void child(char *const *argv, char *const *envp, int devnull, int errw, int execw, int statw)
 {
     struct sigaction dfl;
     sigset_t none;
@@ -36,11 +59,18 @@ static void child(char *const *argv, char *const *envp, int devnull, int errw, i
         dup2(execw, 3) < 0 || fcntl(3, F_SETFD, FD_CLOEXEC) < 0)
         goto fail;
     execw = 3;
-    if (syscall(SYS_close_range, 4u, ~0u, 0u) < 0)
-        for (int fd = 4; fd < 4096; fd++)
+    if (statw >= 0) {
+        if (dup2(statw, 4) < 0)
+            goto fail;
+        statw = 4;
+    }
+    if (syscall(SYS_close_range, statw >= 0 ? 5u : 4u, ~0u, 0u) < 0)
+        for (int fd = statw >= 0 ? 5 : 4; fd < 4096; fd++)
             (void)close(fd);
     sigemptyset(&none);
     (void)sigprocmask(SIG_SETMASK, &none, NULL);
+    if (statw >= 0)
+        relay(statw, execw);
     execve(argv[0], argv, envp);
 fail:
     e = errno;
@@ -141,7 +171,8 @@ int hf_command_run(const hf_command_cfg *cfg, hf_command_result *res, char *err,
     char env_path[] = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
     char env_lc[] = "LC_ALL=C";
     char *const env[] = {env_path, env_lc, NULL};
-    int errp[2] = {-1, -1}, execp[2] = {-1, -1}, devnull, child_errno = 0, rc = 0;
+    int errp[2] = {-1, -1}, execp[2] = {-1, -1}, statp[2] = {-1, -1}, devnull, child_errno = 0, rc = 0;
+    struct sigaction chld;
     sigset_t all, old;
     double start;
     ssize_t got;
@@ -155,7 +186,11 @@ int hf_command_run(const hf_command_cfg *cfg, hf_command_result *res, char *err,
         return -EINVAL;
     }
     devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
-    if (devnull < 0 || pipe2(errp, O_CLOEXEC) < 0 || pipe2(execp, O_CLOEXEC) < 0) {
+    /* the caller ignores SIGCHLD (collectd): the status comes through a relay */
+    bool relayed = sigaction(SIGCHLD, NULL, &chld) == 0 &&
+                   (chld.sa_handler == SIG_IGN || (chld.sa_flags & SA_NOCLDWAIT));
+    if (devnull < 0 || pipe2(errp, O_CLOEXEC) < 0 || pipe2(execp, O_CLOEXEC) < 0 ||
+        (relayed && pipe2(statp, O_CLOEXEC) < 0)) {
         rc = -errno;
         hf_err_set(err, n, "%s: cannot prepare to run it: %s", cfg->argv[0], strerror(-rc));
         goto out;
@@ -165,12 +200,14 @@ int hf_command_run(const hf_command_cfg *cfg, hf_command_result *res, char *err,
     start = mono();
     pid = fork();
     if (pid == 0)
-        child(cfg->argv, cfg->envp ? cfg->envp : env, devnull, errp[1], execp[1]);
+        child(cfg->argv, cfg->envp ? cfg->envp : env, devnull, errp[1], execp[1], statp[1]);
     rc = pid < 0 ? -errno : 0;
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     close(errp[1]);
     close(execp[1]);
-    errp[1] = execp[1] = -1;
+    if (statp[1] >= 0)
+        close(statp[1]);
+    errp[1] = execp[1] = statp[1] = -1;
     if (rc < 0) {
         hf_err_set(err, n, "%s: fork: %s", cfg->argv[0], strerror(-rc));
         goto out;
@@ -190,12 +227,20 @@ int hf_command_run(const hf_command_cfg *cfg, hf_command_result *res, char *err,
     (void)fcntl(errp[0], F_SETFL, O_NONBLOCK);
     supervise(cfg, res, pid, errp[0], start);
     res->duration_s = mono() - start;
+    if (relayed && !res->reaped) {          /* the relay wrote the status before it exited */
+        int st;
+        (void)fcntl(statp[0], F_SETFL, O_NONBLOCK);
+        if (read(statp[0], &st, sizeof(st)) == (ssize_t)sizeof(st))
+            status_of(res, st);
+    }
 out:
     for (int i = 0; i < 2; i++) {
         if (errp[i] >= 0)
             close(errp[i]);
         if (execp[i] >= 0)
             close(execp[i]);
+        if (statp[i] >= 0)
+            close(statp[i]);
     }
     if (devnull >= 0)
         close(devnull);

@@ -27,8 +27,12 @@
  * bytes, control characters but tab shown as '?'); the rest is read and
  * dropped so the command never blocks on a full pipe.
  *
- * When the caller ignores SIGCHLD the kernel reaps the child itself:
- * exit_status is then -1 and reaped false.
+ * When the caller ignores SIGCHLD (collectd does) the kernel would reap
+ * the command and drop its status: the child then stays as a relay (its
+ * SIGCHLD at the default) that forks the command, waits for it and passes
+ * its wait status up a pipe; the relay leads the process group, so the
+ * timeout's signals reach both. Only a relay killed before it could write
+ * leaves exit_status -1 and reaped false.
  *
  * Tests: tests/unit/test_supervisor_command.c (real processes: exit codes,
  * stderr head, a TERM-ignoring command killed, exec failure, fds closed,

@@ -17,7 +17,7 @@
 #define SECTIONS_MAX HF_RESTART_SERVICES_MAX
 
 enum { K_SERVICES, K_COMMAND, K_ATTEMPTS, K_WINDOW, K_BACKOFF, K_BACKOFF_MAX, K_RESET,
-       K_TIMEOUT, K_KILL_AFTER, K_VERIFY, K_AFTER, K_N };
+       K_TIMEOUT, K_KILL_AFTER, K_VERIFY, K_AFTER, K_SOFT_ATTEMPT, K_N };
 enum { T_NAMES, T_COMMAND, T_LONG, T_DURATION };
 
 static const struct key_def {
@@ -37,6 +37,7 @@ static const struct key_def {
     [K_KILL_AFTER] = {"kill-after", T_DURATION, 0.1, 600, true, true},
     [K_VERIFY] = {"verify", T_DURATION, 0, 3600, true, true},
     [K_AFTER] = {"after", T_NAMES, 0, 0, false, true},
+    [K_SOFT_ATTEMPT] = {"soft-attempt", T_LONG, 0, 100, true, true},
 };
 
 /* The keys given in one place (the global part or a section). */
@@ -336,6 +337,7 @@ static int build_service(parser *ps, hf_restart_policy *p, size_t i, char **dflt
     s->budget.backoff_s = num_of(ps, sec, K_BACKOFF, HF_DEFAULT_RESTART_BACKOFF_S);
     s->budget.backoff_max_s = num_of(ps, sec, K_BACKOFF_MAX, HF_DEFAULT_RESTART_BACKOFF_MAX_S);
     s->budget.reset_s = num_of(ps, sec, K_RESET, HF_DEFAULT_RESTART_RESET_S);
+    s->soft_attempt = (long)num_of(ps, sec, K_SOFT_ATTEMPT, 0);
     if (s->budget.backoff_max_s < s->budget.backoff_s) {
         const place *bm = knob(ps, sec, K_BACKOFF_MAX), *b = knob(ps, sec, K_BACKOFF);
         return perr(ps, bm ? bm->lines[K_BACKOFF_MAX] : b ? b->lines[K_BACKOFF] : 0,

@@ -32,6 +32,8 @@
  *   timeout = 60s         # the command's time, then SIGTERM (0.1 s..1 h)
  *   kill-after = 10s      # then SIGKILL (0.1 s..10 min)
  *   verify = 60s          # health deadline after the command (0..1 h)
+ *   soft-attempt = 0      # event handlers: also act on a SOFT CRITICAL with
+ *                         # this attempt number (1..100; 0: HARD CRITICAL only)
  *
  *   [api-gateway]
  *   after = auth-service inference-pool    # restarted first when both are down
@@ -82,6 +84,7 @@ typedef struct hf_restart_service {
     size_t ncommand;
     double timeout_s, kill_after_s, verify_s;
     hf_restart_budget budget;
+    long soft_attempt;                  /* event handlers act on SOFT CRITICAL attempt N; 0: HARD only */
     size_t after[HF_RESTART_SERVICES_MAX];  /* indexes of services restarted first */
     size_t nafter;
     unsigned rank;                      /* 0 restarts first */

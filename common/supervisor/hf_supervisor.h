@@ -39,6 +39,9 @@
  *   with wait, a FAILED attempt goes back to 1 until RESTARTED, GIVEN_UP or
  *   the request's deadline.
  * Without a health callback, exit status 0 is RESTARTED (verified false).
+ * The ready-made one is hf_health_fn (hf_health.h): the service's processes
+ * by the process probe's exact identity and the health endpoint OK, each
+ * verdict optionally recorded in the ledger.
  *
  * Escalation (the guide's levels), hf_restart_result.level:
  *   RESTARTED -> HF_ESCALATION_RESTARTED  automatic restart worked (notify)

@@ -10,6 +10,12 @@
 #define HF_DEFAULT_SERVICE_LIST "api-gateway,api-gateway-grpc,auth-service,inference-pool,monitoring"
 #define HF_DEFAULT_BIN_DIR      "/opt/helixflow/bin"          /* + "/<service>" */
 #define HF_DEFAULT_UNIT_FMT     "helixflow-%s.service"
+/* A long-running front-end re-checks the processes it knows and scans all
+ * of /proc at least this often (seconds; hf_process.h, hf_process_known).
+ * A kill, a restart or a return is seen at once whatever this is; only one
+ * more process of a service already running (another worker) waits for
+ * the next full scan. 2,000 processes cost a scan about 12 ms here. */
+#define HF_PROCESS_RESCAN_S     300
 #define HF_DEFAULT_CGROUP_MOUNT "/sys/fs/cgroup"
 #define HF_DEFAULT_PROC         "/proc"
 #define HF_DEFAULT_SYS          "/sys"

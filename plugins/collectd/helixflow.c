@@ -23,9 +23,11 @@
 #include "collectd.h"
 #include "plugin.h"
 
+#include "hf_defaults.h"
 #include "hf_http.h"
 #include "hf_util.h"
 #include "hfc_conf.h"
+#include "hfc_heal.h"
 #include "hfc_out.h"
 
 /* Every block; owned here, freed at shutdown (collectd stops its read
@@ -47,6 +49,27 @@ static void hfc_save(hfc_block *b, bool last)
     }
 }
 
+static bool hfc_heals(const hfc_block *b, const char *service)
+{
+    if (b->heal_all)
+        return true;
+    for (size_t i = 0; i < b->nheal; i++)
+        if (strcmp(b->heal[i], service) == 0)
+            return true;
+    return false;
+}
+
+/* SelfHeal: every service the core reports down goes to the worker (it
+ * decides: budget, backoff, one restart per outage). */
+static void hfc_heal_down(const hfc_block *b, const hf_report *cur)
+{
+    if (!hfc_all.heal || (!b->heal_all && !b->nheal))
+        return;
+    for (size_t i = 0; i < cur->nf; i++)
+        if (strcmp(cur->f[i].code, "service.down") == 0 && hfc_heals(b, cur->f[i].object))
+            hfc_heal_ask(hfc_all.heal, cur->f[i].object, hf_real_now());
+}
+
 static int hfc_read(user_data_t *ud)
 {
     hfc_block *b = ud->data;
@@ -58,6 +81,8 @@ static int hfc_read(user_data_t *ud)
     hfc_out_values(b, &cur);
     if (hfc_out_notify(b, b->have_prev ? &b->prev : NULL, &cur) < 0)
         WARNING("helixflow plugin: %s: out of memory: this interval's notifications are lost", b->what);
+    hfc_ledger_record(b, b->have_prev ? &b->prev : NULL, &cur);
+    hfc_heal_down(b, &cur);
     hf_report_free(&b->prev);
     b->prev = cur;              /* the report moves: its strings now belong to prev */
     b->have_prev = true;
@@ -104,6 +129,33 @@ static int hfc_register(hfc_block *b)
                                         b->interval > 0 ? DOUBLE_TO_CDTIME_T(b->interval) : 0, &ud);
 }
 
+/* The self-healing worker, when a <Services> block has SelfHeal (one: the
+ * first such block; its health verdicts use the <Endpoint "health">
+ * block's settings when there is one). */
+static void hfc_heal_begin(void)
+{
+    hfc_heal_cfg hc = {.restart_conf = hfc_all.restart_conf, .ledger = hfc_all.ledger};
+    char err[HF_ERR_MAX];
+
+    for (size_t i = 0; i < hfc_all.n; i++) {
+        const hfc_block *b = hfc_all.v[i];
+        if (b->broken)
+            continue;
+        if (!hc.services && b->kind == &hf_check_service && (b->heal_all || b->nheal))
+            hc.services = b;
+        if (!hc.endpoint && b->kind == &hf_check_http && strcmp(b->inst, "http_health") == 0)
+            hc.endpoint = &b->set;
+    }
+    if (!hc.services)
+        return;
+    hc.root = hf_settings_str(&hc.services->set, HF_SET_ROOT);
+    if (!(hfc_all.heal = hfc_heal_start(&hc, err, sizeof(err))))
+        ERROR("helixflow plugin: %s: SelfHeal is off: %s", hc.services->what, err);
+    else
+        INFO("helixflow plugin: %s: self-healing through %s", hc.services->what,
+             hc.restart_conf ? hc.restart_conf : HF_DEFAULT_RESTART_CONF);
+}
+
 static int hfc_init(void)
 {
     size_t ok = 0;
@@ -122,11 +174,14 @@ static int hfc_init(void)
             ok++;
     }
     INFO("helixflow plugin: %zu of %zu blocks reading", ok, hfc_all.n);
+    hfc_heal_begin();
     return 0;
 }
 
 static int hfc_shutdown(void)
 {
+    hfc_heal_stop(hfc_all.heal);
+    hfc_all.heal = NULL;
     for (size_t i = 0; i < hfc_all.n; i++)
         if (!hfc_all.v[i]->broken)
             hfc_save(hfc_all.v[i], true);

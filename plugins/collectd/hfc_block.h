@@ -27,6 +27,13 @@ typedef struct hfc_block {
     double save_every;              /* seconds between state saves (and at shutdown) */
     double last_save;               /* hf_mono_now() of the last save (or load) */
     bool broken;                    /* a config error: never registered */
+    /* self-healing (<Services> SelfHeal) and the ledger: hfc_heal.h */
+    char **heal;                    /* owned: the services to restart when down */
+    size_t nheal;
+    bool heal_all;                  /* SelfHeal true: every service of the block */
+    struct hf_ledger *ledger;       /* this block's connection, opened in its read thread */
+    double ledger_retry;            /* hf_mono_now() before which no new open is tried */
+    const struct hfc_blocks *all;   /* the plugin's configuration (ledger path) */
 } hfc_block;
 
 /* The blocks of the plugin's configuration. */
@@ -36,7 +43,11 @@ typedef struct hfc_blocks {
     /* plugin-wide settings, given before or after the blocks */
     char *root, *state_dir, *timeout;   /* owned; NULL: the core's default */
     double save_every;
+    char *ledger, *restart_conf;    /* owned; NULL: the core's defaults */
+    bool no_ledger;                 /* Ledger false */
+    bool use_ledger;                /* record: Ledger given, or SelfHeal on (hfc_conf_finish) */
     bool configured;                /* <Plugin helixflow> had a block */
+    struct hfc_heal *heal;          /* the self-healing worker, or NULL */
 } hfc_blocks;
 
 /* Free a block and everything it owns; accepts NULL. */

@@ -11,6 +11,8 @@
 
 #include "hf_defaults.h"
 #include "hf_util.h"
+#include "hf_ledger.h"
+#include "hf_restart_policy.h"
 #include "hfc_conf.h"
 
 /* Block name -> check kind, in the order of the standard deployment. */
@@ -29,6 +31,10 @@ void hfc_block_free(hfc_block *b)
         return;
     if (b->state)
         hf_check_state_free(b->kind, b->state);
+    hf_ledger_close(b->ledger);
+    for (size_t i = 0; i < b->nheal; i++)
+        free(b->heal[i]);
+    free(b->heal);
     hf_settings_free(&b->set);
     hf_report_free(&b->prev);
     free(b);
@@ -42,6 +48,8 @@ void hfc_blocks_free(hfc_blocks *bs)
     free(bs->root);
     free(bs->state_dir);
     free(bs->timeout);
+    free(bs->ledger);
+    free(bs->restart_conf);
     memset(bs, 0, sizeof(*bs));
 }
 
@@ -121,7 +129,40 @@ static void hfc_conf_bad(hfc_block *b, const char *key, const char *msg)
     b->broken = true;
 }
 
-/* One key of a block: Interval, SaveInterval or a core setting. */
+/* SelfHeal true|false, or SelfHeal "service" ...: <Services> only. */
+static void hfc_conf_heal(hfc_block *b, const oconfig_item_t *it)
+{
+    if (b->kind != &hf_check_service) {
+        hfc_conf_bad(b, it->key, "only in <Services>");
+        return;
+    }
+    if (it->values_num == 1 && it->values[0].type == OCONFIG_TYPE_BOOLEAN) {
+        b->heal_all = it->values[0].value.boolean != 0;
+        return;
+    }
+    if (it->values_num < 1) {
+        hfc_conf_bad(b, it->key, "takes true, false or service names");
+        return;
+    }
+    for (int v = 0; v < it->values_num; v++) {
+        const char *name = it->values[v].type == OCONFIG_TYPE_STRING ? it->values[v].value.string : NULL;
+        char **nv;
+        if (!name || !hf_restart_name_valid(name)) {
+            hfc_conf_bad(b, it->key, "takes true, false or service names (letters, digits, '.', '_', '-')");
+            return;
+        }
+        if (!(nv = realloc(b->heal, (b->nheal + 1) * sizeof(*nv))) || !(nv[b->nheal] = strdup(name))) {
+            if (nv)
+                b->heal = nv;
+            hfc_conf_bad(b, it->key, "out of memory");
+            return;
+        }
+        b->heal = nv;
+        b->nheal++;
+    }
+}
+
+/* One key of a block: Interval, SaveInterval, SelfHeal or a core setting. */
 static void hfc_conf_key(hfc_block *b, const oconfig_item_t *it)
 {
     char err[HF_ERR_MAX], buf[64];
@@ -136,6 +177,10 @@ static void hfc_conf_key(hfc_block *b, const oconfig_item_t *it)
         double *dst = strcasecmp(it->key, "Interval") == 0 ? &b->interval : &b->save_every;
         if (!hfc_conf_number(it, 0.001, 86400 * 31, dst))
             hfc_conf_bad(b, it->key, "takes one number of seconds (more than 0, at most 31 days)");
+        return;
+    }
+    if (strcasecmp(it->key, "SelfHeal") == 0) {
+        hfc_conf_heal(b, it);
         return;
     }
     i = hf_settings_find_loose(b->kind, it->key);
@@ -202,9 +247,18 @@ static void hfc_conf_top(hfc_blocks *bs, const oconfig_item_t *it)
         rc = hfc_conf_strdup(&bs->timeout, it);
     else if (strcasecmp(it->key, "SaveInterval") == 0)
         rc = hfc_conf_number(it, 1, 86400, &bs->save_every) ? 0 : -EINVAL;
+    else if (strcasecmp(it->key, "RestartConfig") == 0)
+        rc = hfc_conf_strdup(&bs->restart_conf, it);
+    else if (strcasecmp(it->key, "Ledger") == 0 && it->values_num == 1 &&
+             it->values[0].type == OCONFIG_TYPE_BOOLEAN) {
+        bs->no_ledger = !it->values[0].value.boolean;
+        bs->use_ledger = it->values[0].value.boolean;      /* true: the default path */
+        rc = 0;
+    } else if (strcasecmp(it->key, "Ledger") == 0)
+        rc = hfc_conf_strdup(&bs->ledger, it);
     else {
         ERROR("helixflow plugin: %s: unknown key (a block such as <Services>, or Root, StateDir, "
-              "Timeout, SaveInterval); ignored", it->key);
+              "Timeout, SaveInterval, Ledger, RestartConfig); ignored", it->key);
         return;
     }
     if (rc < 0)
@@ -257,6 +311,7 @@ static void hfc_conf_settle(hfc_blocks *bs, hfc_block *b)
     hfc_conf_common(b, HF_SET_TIMEOUT, bs->timeout, "Timeout");
     if (!b->save_every)
         b->save_every = bs->save_every ? bs->save_every : HF_COLLECTD_SAVE_S;
+    b->all = bs;
     if (b->broken)
         return;
     if (b->kind == &hf_check_http && !hf_settings_given(&b->set, (size_t)hf_settings_find(b->kind, "url")))
@@ -284,7 +339,14 @@ int hfc_conf_finish(hfc_blocks *bs)
         for (size_t k = 0; k < HF_ARRAY_SIZE(hfc_conf_kinds); k++)
             if (!hfc_block_new(bs, k, NULL))
                 return -ENOMEM;
-    for (size_t i = 0; i < bs->n; i++)
+    for (size_t i = 0; i < bs->n; i++) {
         hfc_conf_settle(bs, bs->v[i]);
+        if (!bs->v[i]->broken && (bs->v[i]->heal_all || bs->v[i]->nheal))
+            bs->use_ledger = true;      /* self-healing keeps its outages there */
+    }
+    if (bs->ledger)
+        bs->use_ledger = true;
+    if (bs->no_ledger)
+        bs->use_ledger = false;
     return 0;
 }

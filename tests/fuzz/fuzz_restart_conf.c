@@ -31,7 +31,8 @@ static void check_policy(const hf_restart_policy *p)
             abort();
         if (s->budget.attempts < 1 || s->budget.attempts > 100 || !(s->budget.window_s >= 1) ||
             s->budget.backoff_max_s < s->budget.backoff_s || !(s->timeout_s > 0) ||
-            !(s->kill_after_s > 0) || s->rank >= p->nservices || seen[s->rank]++)
+            !(s->kill_after_s > 0) || s->soft_attempt < 0 || s->soft_attempt > 100 ||
+            s->rank >= p->nservices || seen[s->rank]++)
             abort();
         for (size_t a = 0; a < s->nafter; a++)
             if (s->after[a] >= p->nservices || p->services[s->after[a]].rank >= s->rank)

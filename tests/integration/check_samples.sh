@@ -5,6 +5,9 @@
 set -u
 src=${HF_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 bin=${HF_BUILD_DIR:-$src/build}/plugins/nagios
+# helixflow-ops restart: the event handlers (its standalone build until
+# helixflow-ops ships the subcommand)
+restart_bin=${HF_BUILD_DIR:-$src/build}/tools/helixflow-ops
 samples=$src/plugins/nagios/samples
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/hf-samples.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
@@ -86,8 +89,37 @@ fi
 while read -r cmd; do
   [ -x "$bin/$cmd" ] || { notok "nagios command $cmd: no such plugin"; continue; }
   ok "nagios command $cmd names a built plugin"
-done < <(awk '/command_line/{sub(/^[ \t]*command_line[ \t]*\$USER1\$\//, ""); print $1}' \
+done < <(awk '/command_line[ \t]*\$USER1\$/{sub(/^[ \t]*command_line[ \t]*\$USER1\$\//, ""); print $1}' \
          "$samples/helixflow-nagios.cfg")
+
+# Every event handler runs helixflow-ops restart through sudo with options it
+# accepts, given the values Nagios' macros give (then -h).
+n_eh=0
+while read -r line; do
+  n_eh=$((n_eh + 1))
+  case $line in
+    "/usr/bin/sudo -n /usr/bin/helixflow-ops restart "*) ;;
+    *) notok "nagios event handler runs sudo -n /usr/bin/helixflow-ops restart" "$line"; continue ;;
+  esac
+  line=${line#/usr/bin/sudo -n /usr/bin/helixflow-ops restart }
+  line=${line//\$SERVICESTATE\$/CRITICAL}
+  line=${line//\$SERVICESTATETYPE\$/HARD}
+  line=${line//\$SERVICEATTEMPT\$/3}
+  line=${line//\$ARG1\$/api-gateway}
+  read -r -a args <<<"$line"
+  out=$("$restart_bin" restart "${args[@]}" -h 2>&1); rc=$?
+  if [ $rc -eq 0 ] && grep -q '^usage: helixflow-ops restart' <<<"$out"; then
+    ok "nagios event handler 'helixflow-ops restart $line' is accepted"
+  else
+    notok "nagios event handler 'helixflow-ops restart $line' is accepted" "exit $rc: $(head -1 <<<"$out")"
+  fi
+done < <(awk '/command_line.*helixflow-ops/{sub(/^[ \t]*command_line[ \t]*/, ""); print}' \
+         "$samples/helixflow-nagios.cfg")
+if [ $n_eh -ge 1 ] && grep -q '^ *event_handler *helixflow-restart$' "$samples/helixflow-nagios.cfg"; then
+  ok "the nagios sample's service check has the restart event handler ($n_eh commands)"
+else
+  notok "the nagios sample's service check has the restart event handler"
+fi
 while read -r svc_cmd; do
   cmd=${svc_cmd%%!*}
   IFS='!' read -r -a args <<<"$svc_cmd"
@@ -128,12 +160,23 @@ dummy() {
     *) echo "$tmp/x" ;;
   esac
 }
+# an event handler's macros: what Icinga gives
+edummy() {
+  case $1 in --state) echo CRITICAL ;; --state-type) echo HARD ;; --attempt) echo 3 ;; *) echo x ;; esac
+}
 current=
+n_ev=0
 while read -r kind a b; do
   if [ "$kind" = cmd ]; then current=$a; continue; fi
   [ -n "$current" ] || continue
-  prog=$bin/$current
   opt=$a
+  if [ "$current" = event ]; then
+    n_ev=$((n_ev + 1))
+    out=$("$restart_bin" restart --all "$opt" "$(edummy "$opt")" -h 2>&1); rc=$?
+    if [ $rc -eq 0 ]; then ok "icinga event argument $opt accepted by helixflow-ops restart"
+    else notok "icinga event argument $opt accepted by helixflow-ops restart" "exit $rc: $(head -1 <<<"$out")"; fi
+    continue
+  fi
   if [ "$current" = common ]; then progs=(check_helixflow_service check_helixflow_db); else progs=("$current"); fi
   for pg in "${progs[@]}"; do
     out=$("$bin/$pg" "$opt" "$(dummy "$opt")" -h 2>&1); rc=$?
@@ -142,10 +185,20 @@ while read -r kind a b; do
   done
 done < <(awk '
   /^template CheckCommand/ {print "cmd common"; next}
+  /^object EventCommand/ {print "cmd event"; next}
   /^object CheckCommand/ {inobj=1; next}
   /command = \[ PluginDir/ {match($0, /check_helixflow[a-z_]*/); print "cmd " substr($0, RSTART, RLENGTH); next}
   /^ *"-/ {match($0, /"-[-a-z]*"/); print "arg " substr($0, RSTART+1, RLENGTH-2)}
 ' "$samples/helixflow-icinga2.conf")
+
+if [ $n_ev -eq 3 ] &&
+   grep -q 'command = \[ "/usr/bin/sudo", "-n", "/usr/bin/helixflow-ops", "restart", "--all" \]' \
+     "$samples/helixflow-icinga2.conf" &&
+   grep -q 'event_command = "helixflow-restart"' "$samples/helixflow-icinga2.conf"; then
+  ok "icinga EventCommand helixflow-restart (sudo helixflow-ops restart --all, 3 macros) on the service check"
+else
+  notok "icinga EventCommand helixflow-restart on the service check" "$n_ev event arguments"
+fi
 
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]

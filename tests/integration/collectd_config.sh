@@ -86,7 +86,7 @@ err() { # NAME ERE: exactly one ERROR line of ours matching ^P ERE $
     cd_is "$1" "$n" 1 || cd_log_grep c '\[error\] helixflow' | sed 's/^/#   log: /'
 }
 err "top-level unknown key, ignored" \
-    'Bogus: unknown key \(a block such as <Services>, or Root, StateDir, Timeout, SaveInterval\); ignored'
+    'Bogus: unknown key \(a block such as <Services>, or Root, StateDir, Timeout, SaveInterval, Ledger, RestartConfig\); ignored'
 err "unknown block, ignored" \
     '<Whatever>: unknown block \(Services, Resources, Endpoint, Metrics, Certificates, Database, Backups, Logs\); ignored'
 err "a second <Endpoint \"health\">" \

@@ -113,6 +113,16 @@ def make_api_handler(root):
     return Api
 
 
+def nodelay(sock):
+    """Answers go out at once (TCP_NODELAY, as Go's net/http does): the
+    handler writes the header and the body separately, and with Nagle the
+    body waited for the client's delayed ACK, 40 ms per TLS request."""
+    try:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    except OSError:
+        pass
+
+
 class TLSServer(ThreadingHTTPServer):
     """Handshake lazily in the request thread, so a stalled client cannot
     block the accept loop."""
@@ -125,6 +135,7 @@ class TLSServer(ThreadingHTTPServer):
     def get_request(self):
         sock, addr = self.socket.accept()
         sock.settimeout(30)
+        nodelay(sock)
         return self.ctx.wrap_socket(sock, server_side=True,
                                     do_handshake_on_connect=False), addr
 
@@ -134,6 +145,11 @@ class TLSServer(ThreadingHTTPServer):
 
 class PlainServer(ThreadingHTTPServer):
     daemon_threads = True
+
+    def get_request(self):
+        sock, addr = self.socket.accept()
+        nodelay(sock)
+        return sock, addr
 
     def handle_error(self, request, client_address):
         pass
@@ -412,16 +428,51 @@ def cmd_logappend(path, n, kind):
 # --------------------------------------------------------------------------
 # writer and lock
 
+WRITER_STATS_EVERY = 0.5    # seconds between writes of run/writer.stats
+
+
+def writer_stats_text(st):
+    return "".join("%s=%s\n" % (k, st[k]) for k in (
+        "rate", "started", "updated", "transactions", "inserted", "failed_transactions",
+        "failed_rows", "max_wait_ms", "waits_over_1s", "last_error"))
+
+
 def cmd_writer(root, rate):
+    """Insert rate rows/s in transactions of rate/10 rows every 100 ms and
+    keep counters in run/writer.stats (key=value lines, rewritten
+    atomically every 0.5 s and when stopped): transactions and rows
+    committed, failed transactions and their rows (an sqlite3 error: busy
+    past the 10 s timeout, I/O...), the longest wait of a transaction
+    (BEGIN IMMEDIATE to COMMIT returned, lock waits included) in ms, how
+    many waited more than 1 s, and the last error."""
     run = os.path.join(root, "run")
     daemonize_self(os.path.join(run, "writer.pid"))
+    stats_path = os.path.join(run, "writer.stats")
     db = os.path.join(root, "opt", "helixflow", "data", "helixflow.db")
     con = sqlite3.connect(db, timeout=10, isolation_level=None)
     con.execute("PRAGMA busy_timeout=10000")
     rnd = random.Random()
     per_tick = max(1, int(round(rate / 10.0)))
     tick = per_tick / float(rate) if rate > 0 else 1.0
+    st = {"rate": rate, "started": "%.3f" % time.time(), "updated": "", "transactions": 0,
+          "inserted": 0, "failed_transactions": 0, "failed_rows": 0, "max_wait_ms": "0.0",
+          "waits_over_1s": 0, "last_error": ""}
+    max_wait = [0.0]
+
+    def save():
+        st["updated"] = "%.3f" % time.time()
+        st["max_wait_ms"] = "%.1f" % max_wait[0]
+        write_atomic(stats_path, writer_stats_text(st))
+
+    def stop(*_):
+        save()
+        os._exit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGHUP, stop)
+    save()
     nxt = time.time()
+    last_save = nxt
     seq = 0
     while True:
         rows = []
@@ -434,6 +485,7 @@ def cmd_writer(root, rate):
                          rnd.randrange(1, 1000),
                          min(3000, max(50, int(math.exp(rnd.gauss(5.4, 0.8))))),
                          "error" if err else "success"))
+        t0 = time.monotonic()
         try:
             con.execute("BEGIN IMMEDIATE")
             con.executemany(
@@ -441,11 +493,24 @@ def cmd_writer(root, rate):
                 "prompt_tokens, completion_tokens, response_time, status) "
                 "VALUES (?,?,?,?,?,?,?)", rows)
             con.execute("COMMIT")
-        except sqlite3.Error:
+            st["transactions"] += 1
+            st["inserted"] += len(rows)
+        except sqlite3.Error as e:
+            st["failed_transactions"] += 1
+            st["failed_rows"] += len(rows)
+            st["last_error"] = str(e).replace("\n", " ")
             try:
                 con.execute("ROLLBACK")
             except sqlite3.Error:
                 pass
+        wait = (time.monotonic() - t0) * 1000.0
+        max_wait[0] = max(max_wait[0], wait)
+        if wait > 1000.0:
+            st["waits_over_1s"] += 1
+        now = time.time()
+        if now - last_save >= WRITER_STATS_EVERY:
+            save()
+            last_save = now
         nxt += tick
         d = nxt - time.time()
         if d > 0:

@@ -1,6 +1,6 @@
 /* Unit tests: hf_ledger opening (created, reopened, garbage, damaged,
  * foreign, symlink, loose permissions), the records, heartbeat runs,
- * retention, locks, the budget and two processes writing at once. */
+ * retention, events, locks, the budget and two processes writing at once. */
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -372,6 +372,75 @@ static void test_prune_keeps_state(void **state)
     assert_int_equal(sql_int(f->path, "SELECT count(*) FROM transitions WHERE object = 'b'"), 1);
 }
 
+/* Events: the table made by the first write (an existing ledger keeps
+ * working, version 1 stays), read back, pruned; prune without the table. */
+static void test_events(void **state)
+{
+    fx *f = *state;
+    hf_ledger *l = open_ok(f->path, HF_LEDGER_CREATED, false), *other;
+    char err[HF_ERR_MAX];
+    long removed = -1;
+    hf_ledger_event e = {.at = 100, .frontend = "ops", .requester = "alice", .kind = "db.maintain",
+                         .outcome = "ok", .text = "removed 12 rows", .duration = 1.5};
+    sqlite3 *db;
+    sqlite3_stmt *s;
+
+    /* a ledger without the table: prune tolerates it */
+    assert_int_equal(sql_int(f->path, "SELECT count(*) FROM sqlite_schema WHERE name = 'events'"), 0);
+    transition(l, 50, "a", HF_OK, HF_CRITICAL);
+    assert_int_equal(hf_ledger_prune(l, 1000, 10, &removed, err, sizeof(err)), 0);
+    assert_int_equal(removed, 0);
+    /* another connection opened before the table existed */
+    other = open_ok(f->path, HF_LEDGER_OPENED, false);
+    assert_int_equal(hf_ledger_record_event(l, &e, err, sizeof(err)), 0);
+    e.at = 200;
+    e.outcome = "failed";
+    e.text = NULL;
+    e.requester = NULL;
+    e.duration = NAN;
+    assert_int_equal(hf_ledger_record_event(other, &e, err, sizeof(err)), 0);
+    e.at = 500;
+    e.duration = 0;
+    e.kind = "db.other";
+    assert_int_equal(hf_ledger_record_event(l, &e, err, sizeof(err)), 0);
+    e.kind = NULL;
+    assert_int_equal(hf_ledger_record_event(l, &e, err, sizeof(err)), -EINVAL);
+    e.kind = "db.maintain";
+    e.at = NAN;
+    assert_int_equal(hf_ledger_record_event(l, &e, err, sizeof(err)), -EINVAL);
+    transition(other, 60, "a", HF_CRITICAL, HF_OK);
+    hf_ledger_close(other);
+    hf_ledger_close(l);
+
+    assert_int_equal(sql_int(f->path, "PRAGMA user_version"), 1);
+    assert_int_equal(sql_int(f->path, "SELECT count(*) FROM events"), 3);
+    assert_int_equal(sql_int(f->path, "SELECT count(*) FROM events WHERE kind = 'db.maintain' AND "
+                             "outcome = 'failed' AND requester = '' AND text = '' AND "
+                             "duration IS NULL AND at = 200"), 1);
+    assert_int_equal(sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT at, frontend, requester, kind, outcome, text, "
+                                        "duration FROM events ORDER BY at LIMIT 1", -1, &s, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    assert_true(sqlite3_column_double(s, 0) == 100);
+    assert_string_equal((const char *)sqlite3_column_text(s, 1), "ops");
+    assert_string_equal((const char *)sqlite3_column_text(s, 2), "alice");
+    assert_string_equal((const char *)sqlite3_column_text(s, 3), "db.maintain");
+    assert_string_equal((const char *)sqlite3_column_text(s, 4), "ok");
+    assert_string_equal((const char *)sqlite3_column_text(s, 5), "removed 12 rows");
+    assert_true(sqlite3_column_double(s, 6) == 1.5);
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+
+    /* reopened as a complete ledger; prune takes the old events in batches */
+    l = open_ok(f->path, HF_LEDGER_OPENED, true);
+    assert_int_equal(hf_ledger_prune(l, 300, 1, &removed, err, sizeof(err)), 0);
+    assert_int_equal(removed, 2 + 1);                   /* two events, a@50 (a@60 says OK) */
+    hf_ledger_close(l);
+    assert_int_equal(sql_int(f->path, "SELECT count(*) FROM events"), 1);
+    assert_int_equal(sql_int(f->path, "SELECT at FROM events"), 500);
+}
+
 static void test_budget_roundtrip(void **state)
 {
     fx *f = *state;
@@ -501,6 +570,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_records, setup, teardown),
         cmocka_unit_test_setup_teardown(test_heartbeat_runs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_prune_keeps_state, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_events, setup, teardown),
         cmocka_unit_test_setup_teardown(test_budget_roundtrip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_two_processes_write, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_create, setup, teardown),

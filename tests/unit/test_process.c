@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "hf_defaults.h"
 #include "hf_process.h"
 
 static char fx[1024];                   /* fixtures/process */
@@ -420,6 +421,50 @@ static void test_restart_memory_outage(void **state)
     hf_process_memory_free(&mem);
 }
 
+/* A long-running front-end's memory: the pids of the last full scan are
+ * re-checked instead of scanning /proc (scanned 0) while every service has
+ * some and they hold; a reused pid, an old scan or a service found down
+ * scans again. */
+static void test_known_pids(void **state)
+{
+    hf_process_cfg c = base_cfg(five, 4), c5 = base_cfg(five, 5);
+    hf_process_memory mem = {0};
+    hf_process_result r;
+    long counts[4];
+
+    (void)state;
+    assert_int_equal(hf_process_probe(&c, &mem, &r), 0);
+    assert_int_equal(r.scanned, 13);
+    for (size_t i = 0; i < 4; i++)
+        counts[i] = r.services[i].count;
+    hf_process_result_free(&r);
+    assert_true(mem.nknown > 0);
+    assert_int_equal(hf_process_probe(&c, &mem, &r), 0);
+    assert_int_equal(r.scanned, 0);             /* the known pids, re-checked */
+    for (size_t i = 0; i < 4; i++)
+        assert_int_equal(r.services[i].count, counts[i]);
+    assert_false(r.services[0].restarted);
+    hf_process_result_free(&r);
+    mem.known[0].start_ticks++;                 /* as if the pid had been reused */
+    assert_int_equal(hf_process_probe(&c, &mem, &r), 0);
+    assert_int_equal(r.scanned, 13);
+    for (size_t i = 0; i < 4; i++)
+        assert_int_equal(r.services[i].count, counts[i]);
+    hf_process_result_free(&r);
+    mem.known_at -= HF_PROCESS_RESCAN_S;        /* the last full scan is too old */
+    assert_int_equal(hf_process_probe(&c, &mem, &r), 0);
+    assert_int_equal(r.scanned, 13);
+    hf_process_result_free(&r);
+    hf_process_memory_free(&mem);
+    /* monitoring is down in the fixture: every probe scans for its return */
+    for (int k = 0; k < 2; k++) {
+        assert_int_equal(hf_process_probe(&c5, &mem, &r), 0);
+        assert_int_equal(r.scanned, 13);
+        hf_process_result_free(&r);
+    }
+    hf_process_memory_free(&mem);
+}
+
 static void test_bad_config(void **state)
 {
     hf_process_service_cfg bad[] = {{.name = "a b"}};
@@ -602,6 +647,7 @@ int main(void)
         cmocka_unit_test(test_restart_memory),
         cmocka_unit_test(test_memory_file),
         cmocka_unit_test(test_restart_memory_outage),
+        cmocka_unit_test(test_known_pids),
         cmocka_unit_test(test_bad_config),
         cmocka_unit_test(test_real_proc_self),
         cmocka_unit_test(test_unprivileged_argv0_fallback),

@@ -207,22 +207,31 @@ static void test_background_child_left_alone(void **state)
     kill((pid_t)pid, SIGKILL);
 }
 
+/* A caller that ignores SIGCHLD (collectd): the status still comes back,
+ * through the relay; a timeout still reaches the command; an exec failure
+ * is still the exec's errno. */
 static void test_sigchld_ignored(void **state)
 {
     hf_command_result r;
-    char err[HF_ERR_MAX], d[128];
-    char *t[] = {(char[]){"/bin/true"}, NULL};
+    char err[HF_ERR_MAX];
+    char *f[] = {(char[]){"/bin/sh"}, (char[]){"-c"}, (char[]){"echo oops >&2; exit 7"}, NULL};
+    char *slow[] = {(char[]){"/bin/sleep"}, (char[]){"30"}, NULL};
+    char *none[] = {(char[]){"/nonexistent/cmd"}, NULL};
     struct sigaction ign = {.sa_handler = SIG_IGN}, old;
 
     (void)state;
     sigaction(SIGCHLD, &ign, &old);
-    assert_int_equal(run(t, 5, 1, &r, err, sizeof(err)), 0);
-    sigaction(SIGCHLD, &old, NULL);
+    assert_int_equal(run(f, 5, 1, &r, err, sizeof(err)), 0);
     assert_true(r.ran);
-    assert_false(r.reaped);
-    assert_int_equal(r.exit_status, -1);
-    hf_command_describe(&r, 5, d, sizeof(d));
-    assert_non_null(strstr(d, "unknown"));
+    assert_true(r.reaped);
+    assert_int_equal(r.exit_status, 7);
+    assert_string_equal(r.stderr_head, "oops\n");
+    assert_int_equal(run(slow, 0.3, 0.3, &r, err, sizeof(err)), 0);
+    assert_true(r.timed_out);
+    assert_int_equal(r.exit_status, -1);    /* the relay died with it */
+    assert_int_equal(run(none, 5, 1, &r, err, sizeof(err)), -ENOENT);
+    assert_false(r.ran);
+    sigaction(SIGCHLD, &old, NULL);
 }
 
 int main(void)
