@@ -3,7 +3,8 @@
 # and a log grows: after the restart the database's request counts per
 # window equal an independent sqlite3 count over the same window, and the
 # log window holds exactly the lines appended (before the stop, while
-# collectd was down, after the start): none lost, none counted twice.
+# collectd was down, after the start; and across a rotation by rename or
+# copytruncate while collectd was down): none lost, none counted twice.
 #
 # The writer is stopped before the comparison (its rows keep coming
 # otherwise); the windows' lower edges still move past the test bed's old
@@ -106,6 +107,27 @@ cd_num "db rows = sqlite3's count(*) (${sq[$k]})" "$(value_of "$H-db-inference_r
 cd_num "db skipped no row" "$(value_of "$H-db/gauge-skipped" "$out")" 'v == 0'
 cd_num "log error lines: exactly the $appended appended" "$(value_of "$ERR" "$out")" "v == $appended"
 cd_num "log critical lines: none appended" "$(value_of "$CRIT" "$out")" 'v == 0'
+
+# ---------------------------------------------------------------- rotated while down
+# the log rotated while collectd is down (by rename, then by copytruncate):
+# the lines written before the rotation are in the rotated file
+stable() { # N: the error window is N from two reads after now on
+    local v
+    v=$(cd_fresh c "$(cd_now)" "$CD_TIMEOUT" "$ERR") || { echo "$v"; return 1; }
+    v=$(cd_fresh c "$(cd_now)" "$CD_TIMEOUT" "$ERR") || { echo "$v"; return 1; }
+    _cd_test "${v##* }" "v == $1" || { echo "$v, want $1"; return 1; }
+}
+for how in rename copytruncate; do
+    cd_stop c
+    cd_is "stop before a $how rotation exits 0" "$CD_STATUS" 0
+    append 4
+    "$HF_TESTBED" log "$HF_ROOT" rotate "$how" >/dev/null
+    append 2
+    cd_start c || { echo "Bail out! collectd did not start after the $how rotation"; exit 1; }
+    cd_ok "rotated ($how) while down: the lines before and after the rotation ($appended)" \
+        cd_wait_value c "$ERR" value "v == $appended"
+    cd_ok "rotated ($how) while down: and none counted twice" stable "$appended"
+done
 
 # ---------------------------------------------------------------- again, idle
 # a second restart with nothing new: the same figures
