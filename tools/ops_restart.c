@@ -171,8 +171,8 @@ static int parse(ops_restart_run *r, int argc, char **argv)
     ops_restart_opts *o = &r->o;
     int c, rc;
 
-    o->period_s = 86400;
-    o->timeout_s = 5;
+    o->period_s = HF_RESTART_STATUS_PERIOD_S;
+    o->timeout_s = HF_HEALTH_TIMEOUT_S;
     optind = 0;                         /* a fresh getopt, also when called twice */
     opterr = 0;
     while ((c = getopt_long(argc, argv, "c:l:t:hV", lo, NULL)) != -1) {
@@ -191,7 +191,7 @@ static int parse(ops_restart_run *r, int argc, char **argv)
                             optarg);
             break;
         case O_PERIOD:
-            if (duration(optarg, 400 * 86400.0, &o->period_s) < 0 || !(o->period_s > 0))
+            if (duration(optarg, HF_DEFAULT_LEDGER_RETENTION_DAYS * 86400.0, &o->period_s) < 0 || !(o->period_s > 0))
                 return ops_restart_fail(OPS_RESTART_REFUSED, "--period: '%s' is not a duration up to 400d",
                             optarg);
             break;

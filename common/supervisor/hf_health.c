@@ -1,5 +1,6 @@
 /* hf_health: the health verdict from the service and http checks, and its
  * recording. See hf_health.h. */
+#include "hf_defaults.h"
 #include "hf_health.h"
 
 #include <errno.h>
@@ -10,7 +11,6 @@
 
 #include "hf_ledger_report.h"
 
-#define HF_HEALTH_TIMEOUT_S 5.0
 #define HF_HEALTH_MIN_INTERVAL_S 1.0
 
 struct hf_health {

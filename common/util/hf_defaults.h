@@ -59,6 +59,10 @@
  * moved by root like it; rows older than the retention are pruned. */
 #define HF_DEFAULT_LEDGER       "/var/lib/helixflow-monitoring/ledger.db"
 #define HF_DEFAULT_LEDGER_RETENTION_DAYS 400
+/* The supervisor's health verdict: both probes within this (seconds), and
+ * the period `helixflow-ops restart --status` reports by default. */
+#define HF_HEALTH_TIMEOUT_S     5.0
+#define HF_RESTART_STATUS_PERIOD_S 86400
 
 /* The restart supervisor (common/supervisor): its one root-owned policy
  * file (never moved by root: it is the host's, not the deployment's), the
