@@ -198,6 +198,14 @@ void hf_db_stats_windows(hf_db_state *st, double now, hf_db_result *res);
 
 /* --- hf_db_state.c --- */
 uint64_t hf_db_hash(const void *data, size_t n, uint64_t h);
+
+/* The state file's body checksum, streamed (hf_db_state_sum.c). */
+typedef struct hf_db_sum {
+    uint64_t v[4], n;
+} hf_db_sum;
+void hf_db_sum_init(hf_db_sum *s);
+void hf_db_sum_update(hf_db_sum *s, const unsigned char *p, size_t n);
+uint64_t hf_db_sum_final(const hf_db_sum *s);
 uint64_t hf_db_config_ident(const hf_db_config *cfg);
 /* Record that st now matches a file (after a load or a save). */
 void hf_db_state_mark_clean(hf_db_state *st);
