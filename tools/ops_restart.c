@@ -7,12 +7,12 @@
  *                                                  Nagios/Icinga event handler
  *   helixflow-ops restart --reset SERVICE...       lift a given-up state
  *   helixflow-ops restart --status [SERVICE...]    budget and figures */
+#include "ops.h"
 #include "ops_restart_int.h"
 
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
-#include <pwd.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -100,31 +100,6 @@ static int duration(const char *v, double max, double *out)
 }
 
 /* A user name as sudo sets it, nothing a log line could misread. */
-static bool user_name_ok(const char *s)
-{
-    size_t n = s ? strlen(s) : 0;
-
-    return n > 0 && n < 32 && strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                        "0123456789_.-") == n && s[0] != '-' && s[0] != '.';
-}
-
-static void who_asked(char *out, size_t n)
-{
-    const char *su = getenv("SUDO_USER");
-    struct passwd pw, *res = NULL;
-    char buf[1024];
-
-    if (getuid() == 0 && user_name_ok(su) && getpwnam_r(su, &pw, buf, sizeof(buf), &res) == 0 &&
-        res) {
-        snprintf(out, n, "%s", su);
-        return;
-    }
-    if (getpwuid_r(getuid(), &pw, buf, sizeof(buf), &res) == 0 && res)
-        snprintf(out, n, "%s", pw.pw_name);
-    else
-        snprintf(out, n, "uid %ld", (long)getuid());
-}
-
 static int set_setting(ops_restart_run *r, const struct setting_opt *so, const char *value)
 {
     hf_settings *s = so->endpoint ? &r->ep : &r->svc;
@@ -526,7 +501,7 @@ int ops_restart_main(int argc, char **argv)
         hf_settings_free(&r.ep);
         r.have_ep = false;
     }
-    who_asked(r.requester, sizeof(r.requester));
+    ops_who_asked(r.requester, sizeof(r.requester));
     if (rc == 0)
         rc = open_all(&r);
     if (rc == 0) {
